@@ -1,0 +1,47 @@
+# Rally — the two commands a newcomer types: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN  := $(VENV)/.installed-run
+STAMP_DEV  := $(VENV)/.installed-dev
+
+.PHONY: run test lint format i18n-check bench reliability sandbox clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN)
+	$(BIN)/python -m bot
+
+sandbox: $(STAMP_RUN)
+	$(BIN)/python -m bot --sandbox
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check bot cogs tests bench
+	$(BIN)/ruff format --check bot cogs tests bench
+	$(BIN)/mypy bot cogs
+
+format: $(STAMP_DEV)
+	$(BIN)/ruff check --fix bot cogs tests bench
+	$(BIN)/ruff format bot cogs tests bench
+
+i18n-check: $(STAMP_DEV)
+	$(BIN)/python -m bot.i18n_check
+
+test: lint i18n-check
+	$(BIN)/python -m pytest
+
+bench: $(STAMP_DEV)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

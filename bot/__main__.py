@@ -1,0 +1,95 @@
+"""The composition root: `python -m bot [run | sync | backup PATH] [--sandbox]`.
+
+Builds the settings, configures logging once, opens the store, builds the services and runs the
+bot. Importing `bot` does none of this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.db import Database, DatabaseError, backup_database
+from bot.logs import configure
+
+log = logging.getLogger("bot")
+
+OFFLINE_HELP = (
+    "DISCORD_TOKEN is not set, so Rally cannot connect to Discord. Put your bot token in .env "
+    "(see .env.example and the README's 'Create the Discord application'). Running the offline "
+    "sandbox instead."
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="rally", description="Rally: petition campaigns in Discord."
+    )
+    parser.add_argument("--sandbox", action="store_true", help="run offline against the emulator")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (default)")
+    sub.add_parser("sync", help="run the bot, forcing a sync of the slash commands")
+    backup = sub.add_parser("backup", help="copy the live database to PATH")
+    backup.add_argument("path", type=Path)
+    return parser.parse_args(argv)
+
+
+async def run_bot(settings: Settings, *, force_sync: bool) -> int:
+    from bot.client import RallyBot
+    from bot.services import Services
+
+    assert settings.discord_token is not None
+    db = Database(settings.database_path)
+    await db.open()
+    bot = RallyBot(settings=settings, db=db, services=Services.build(db), force_sync=force_sync)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+    async with bot:
+        await bot.start(settings.discord_token.get_secret_value())
+    log.info("stopped cleanly")
+    return 0
+
+
+async def run_sandbox(settings: Settings) -> int:
+    from bot.sandbox.demo import run_demo
+
+    code: int = await run_demo(settings)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"rally: {exc}", file=sys.stderr)
+        return 2
+    configure(settings.log_level)
+    try:
+        if args.command == "backup":
+            asyncio.run(backup_database(settings.database_path, args.path))
+            print(f"backup written to {args.path}")
+            return 0
+        if args.sandbox:
+            return asyncio.run(run_sandbox(settings))
+        if settings.discord_token is None:
+            print(OFFLINE_HELP, file=sys.stderr)
+            return asyncio.run(run_sandbox(settings))
+        return asyncio.run(run_bot(settings, force_sync=args.command == "sync"))
+    except DatabaseError as exc:
+        print(f"rally: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

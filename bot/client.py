@@ -1,0 +1,106 @@
+"""RallyBot: the discord.py client, its extensions, command sync and clean shutdown."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+import cogs
+from bot.config import Settings
+from bot.db import Database, meta
+from bot.domain.clock import Clock, utcnow
+from bot.services import Services
+from bot.tree import RallyTree
+
+log = logging.getLogger(__name__)
+
+
+def extension_names() -> list[str]:
+    """Every module in `cogs/` is an extension with a `setup()`."""
+    return sorted(f"cogs.{info.name}" for info in pkgutil.iter_modules(cogs.__path__))
+
+
+def bot_intents() -> discord.Intents:
+    """Guilds only: Rally needs no privileged intent (no members, presences or message content)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+class RallyBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        services: Services,
+        clock: Clock = utcnow,
+        force_sync: bool = False,
+        **options: Any,
+    ) -> None:
+        options.setdefault("guild_ready_timeout", 2.0)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=RallyTree,
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.db = db
+        self.services = services
+        self.clock = clock
+        self.force_sync = force_sync
+        self.synced_commands = False
+
+    async def setup_hook(self) -> None:
+        if not self.db.is_open:
+            await self.db.open()
+        for name in extension_names():
+            await self.load_extension(name)
+        self.synced_commands = await self.sync_commands(force=self.force_sync)
+
+    def _sync_target(self) -> discord.Object | None:
+        if self.settings.dev_guild_id is None:
+            return None
+        guild = discord.Object(self.settings.dev_guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return guild
+
+    async def tree_digest(self, guild: discord.abc.Snowflake | None) -> str:
+        commands_ = self.tree._get_all_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is not None:
+            payload = [await c.get_translated_payload(self.tree, translator) for c in commands_]
+        else:
+            payload = [c.to_dict(self.tree) for c in commands_]
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync the command tree when it changed since the last sync (or when forced)."""
+        guild = self._sync_target()
+        key = f"command_tree:{guild.id if guild else 'global'}"
+        digest = await self.tree_digest(guild)
+        async with self.db.read() as conn:
+            stored = await meta.get(conn, key)
+        if stored == digest and not force:
+            log.info("command tree unchanged; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        async with self.db.transaction() as conn:
+            await meta.put(conn, key, digest)
+        log.info("command tree synced to %s", "the dev server" if guild else "all servers")
+        return True
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.db.close()

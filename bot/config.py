@@ -1,0 +1,96 @@
+"""Rally's settings, read from the environment and `.env` (pydantic-settings).
+
+Nothing here runs at import time: `load_settings()` builds a `Settings` when the composition root
+asks for one. A bad value becomes a `SettingsError` whose message names the variable and what is
+allowed; the CLI prints that one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+#: What each variable accepts, in words, for the one-line start-up error.
+ALLOWED: dict[str, str] = {
+    "DISCORD_TOKEN": "the bot token from the Discord developer portal",
+    "DATABASE_PATH": "a path to a SQLite file in a folder Rally can write to",
+    "DEV_GUILD_ID": "a Discord server id (a positive whole number) or empty",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "SANDBOX_SECONDS": "a number of seconds between 1 and 600",
+}
+
+
+class SettingsError(Exception):
+    """A setting has a value Rally cannot use; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Every setting Rally reads. `.env.example` documents each with its default."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+        env_nested_delimiter="__",
+    )
+
+    discord_token: SecretStr | None = Field(default=None, description=ALLOWED["DISCORD_TOKEN"])
+    database_path: Path = Field(default=Path("data/rally.db"))
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    log_level: LogLevel = "INFO"
+    sandbox_seconds: float = Field(default=30.0, ge=1, le=600)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("dev_guild_id", mode="before")
+    @classmethod
+    def _digits_only(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().isdigit():
+            raise ValueError("not a number")
+        return value
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    allowed = ALLOWED.get(name, "a valid value")
+    shown = "" if name == "DISCORD_TOKEN" else f" (got {first.get('input')!r})"
+    return f"{name} is not valid{shown}: expected {allowed}."
+
+
+def check_database_folder(path: Path) -> None:
+    """Refuse a database path whose folder cannot be created or written."""
+    folder = path.expanduser().resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"DATABASE_PATH is not valid ({str(path)!r}): cannot create its folder "
+            f"({exc.strerror}); expected {ALLOWED['DATABASE_PATH']}."
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise SettingsError(
+            f"DATABASE_PATH is not valid ({str(path)!r}): the folder is not writable; "
+            f"expected {ALLOWED['DATABASE_PATH']}."
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, `.env` and `overrides`; raise `SettingsError`."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    check_database_folder(settings.database_path)
+    return settings

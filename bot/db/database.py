@@ -1,0 +1,247 @@
+"""The SQLite store: one aiosqlite connection per process, its PRAGMAs, migrations and transactions.
+
+All SQL lives in `bot/db/`. The connection runs in autocommit mode (`isolation_level=None`) and
+Rally opens every transaction itself with `BEGIN IMMEDIATE`, so a write never waits half-way for
+a lock. One connection means one writer; an `asyncio.Lock` keeps tasks from interleaving their
+statements inside each other's transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+Params = Sequence[Any] | dict[str, Any]
+
+
+class DatabaseError(Exception):
+    """The database file cannot be used; the message says why, for the operator."""
+
+
+class MigrationError(DatabaseError):
+    """A migration failed; the database was left as it was."""
+
+
+def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped with Rally, as (number, name, sql), in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files(package).iterdir():
+        if entry.name.endswith(".sql") and entry.name[:4].isdigit():
+            found.append((int(entry.name[:4]), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise MigrationError(f"migrations are not numbered 1..N without gaps: {numbers}")
+    return found
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that exists but is not a SQLite database, before SQLite touches it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise DatabaseError(f"{path} is not a SQLite database; Rally left it untouched.")
+
+
+class Connection:
+    """What a transaction may do: thin typed wrappers over the aiosqlite connection."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the last inserted row id (0 when none)."""
+        cursor = await self._conn.execute(sql, params)
+        row_id = cursor.lastrowid or 0
+        await cursor.close()
+        return row_id
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        cursor = await self._conn.execute(sql, params)
+        row = await cursor.fetchone()
+        await cursor.close()
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        cursor = await self._conn.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return list(rows)
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Database:
+    """Owns the connection. `open()` checks the file, sets PRAGMAs and applies migrations."""
+
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def open(self, *, migrate: bool = True) -> None:
+        await asyncio.to_thread(self._check_file)
+        is_new = not self.path.exists()
+        try:
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot open the database {self.path}: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            if migrate:
+                await self._refuse_newer(load_migrations()[-1][0])
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            if is_new:
+                await asyncio.to_thread(os.chmod, self.path, 0o600)
+            if migrate:
+                await self.migrate()
+        except sqlite3.DatabaseError as exc:
+            await self.close()
+            raise DatabaseError(f"{self.path} is not a usable SQLite database: {exc}") from None
+        except DatabaseError:
+            await self.close()
+            raise
+
+    def _check_file(self) -> None:
+        check_sqlite_file(self.path)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def _require(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise DatabaseError("the database is not open")
+        return self._conn
+
+    # -- migrations --------------------------------------------------------------------------
+    async def _refuse_newer(self, newest: int) -> None:
+        current = await self.schema_version()
+        if current > newest:
+            raise DatabaseError(
+                f"{self.path} has schema version {current}, newer than this Rally knows "
+                f"({newest}); upgrade Rally. The file was left untouched."
+            )
+
+    async def schema_version(self) -> int:
+        return int(await Connection(self._require()).fetchval("PRAGMA user_version"))
+
+    async def migrate(self, migrations: list[tuple[int, str, str]] | None = None) -> int:
+        """Apply every migration newer than `PRAGMA user_version`, each in its own transaction."""
+        conn = self._require()
+        steps = load_migrations() if migrations is None else migrations
+        newest = steps[-1][0] if steps else 0
+        async with self._lock:
+            await self._refuse_newer(newest)
+            current = await self.schema_version()
+            for number, name, sql in steps:
+                if number <= current:
+                    continue
+                try:
+                    await conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {number};\nCOMMIT;"
+                    )
+                except sqlite3.Error as exc:
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
+                    raise MigrationError(
+                        f"migration {name} failed and was rolled back: {exc}"
+                    ) from None
+                log.info("applied migration %s", name)
+            return await self.schema_version()
+
+    # -- access ------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A write transaction (`BEGIN IMMEDIATE`); commits on success, rolls back on error."""
+        conn = self._require()
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Connection(conn)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        """Read access that never sees another task's uncommitted writes."""
+        conn = self._require()
+        async with self._lock:
+            yield Connection(conn)
+
+    async def backup(self, target: Path | str) -> None:
+        """Copy the live database to `target`; see `backup_database`."""
+        await backup_database(self.path, target, busy_timeout_ms=self.busy_timeout_ms)
+
+
+async def backup_database(
+    source: Path | str, target: Path | str, *, busy_timeout_ms: int = 5000
+) -> None:
+    """Copy a live database with SQLite's online backup API, in a worker thread.
+
+    A separate read connection copies one consistent snapshot (WAL lets writers go on meanwhile), so
+    neither the event loop nor the bot's own connection waits for the copy.
+    """
+    source_path, target_path = Path(source), Path(target)
+
+    def _copy() -> None:
+        if not source_path.exists():
+            raise DatabaseError(f"there is no database at {source_path}")
+        check_sqlite_file(source_path)
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target_path.with_name(target_path.name + ".partial")
+        src = sqlite3.connect(source_path, timeout=busy_timeout_ms / 1000)
+        try:
+            dest = sqlite3.connect(tmp)
+            try:
+                src.backup(dest)
+            finally:
+                dest.close()
+        finally:
+            src.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target_path)
+
+    try:
+        await asyncio.to_thread(_copy)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"backup of {source_path} failed: {exc}") from None

@@ -1,0 +1,1 @@
+"""Rally's domain: models, rules and errors. Plain Python: no Discord, no I/O."""

@@ -1,0 +1,117 @@
+"""Server settings (`/setup`) and the organizer check every organizer command makes."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.db import Database, audit, guilds, signers
+from bot.db.database import Connection
+from bot.db.guilds import GuildSettings
+from bot.domain.actors import Actor
+from bot.domain.clock import Clock, utcnow
+from bot.domain.errors import InvalidInput, NotAManager, NotAnOrganizer, NotInAServer
+from bot.i18n import LANGUAGES, N_
+
+
+def require_guild(actor: Actor) -> int:
+    if actor.guild_id is None:
+        raise NotInAServer()
+    return actor.guild_id
+
+
+async def require_organizer(conn: Connection, actor: Actor) -> GuildSettings:
+    """The server's settings, when `actor` is an organizer there; else `NotAnOrganizer`."""
+    settings = await guilds.get(conn, require_guild(actor))
+    if not actor.is_organizer(settings.organizer_role_id):
+        raise NotAnOrganizer()
+    return settings
+
+
+def parse_timezone(name: str) -> str:
+    cleaned = name.strip()
+    try:
+        ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            N_("“{name}” is not a time zone Rally knows. Use an IANA name such as Europe/Vilnius."),
+            name=cleaned[:64],
+        ) from None
+    return cleaned
+
+
+def timezone_names(text: str, limit: int = 25) -> list[str]:
+    needle = text.strip().lower()
+    names = sorted(n for n in available_timezones() if "/" in n and needle in n.lower())
+    return names[:limit]
+
+
+class GuildService:
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        async with self.db.read() as conn:
+            return await guilds.get(conn, guild_id)
+
+    async def member_language(self, user_id: int) -> str | None:
+        """The language a member chose for themselves (`/me language`), if any."""
+        async with self.db.read() as conn:
+            return await signers.language_for_user(conn, user_id)
+
+    async def update(
+        self,
+        actor: Actor,
+        *,
+        organizer_role_id: int | None = None,
+        announcement_channel_id: int | None = None,
+        timezone: str | None = None,
+        language: str | None = None,
+        organization_name: str | None = None,
+        invite_url: str | None = None,
+    ) -> GuildSettings:
+        """Change the server's settings (Manage Server only; checked here, not only by Discord)."""
+        guild_id = require_guild(actor)
+        if not actor.manage_guild:
+            raise NotAManager()
+        changes: dict[str, object] = {}
+        if organizer_role_id is not None:
+            changes["organizer_role_id"] = organizer_role_id
+        if announcement_channel_id is not None:
+            changes["announcement_channel_id"] = announcement_channel_id
+        if timezone is not None:
+            changes["timezone"] = parse_timezone(timezone)
+        if language is not None:
+            if language not in LANGUAGES:
+                raise InvalidInput(N_("Rally speaks en, be, ru and uk."))
+            changes["language"] = language
+        if organization_name is not None:
+            name = " ".join(organization_name.split())
+            if not 1 <= len(name) <= 100:
+                raise InvalidInput(N_("The organization's name must be 1 to 100 characters."))
+            changes["organization_name"] = name
+        if invite_url is not None:
+            url = invite_url.strip()
+            if (
+                not url.startswith(("https://discord.gg/", "https://discord.com/invite/"))
+                or len(url) > 200
+            ):
+                raise InvalidInput(
+                    N_("The invite link must look like https://discord.gg/yourcode.")
+                )
+            changes["invite_url"] = url
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            current = await guilds.get(conn, guild_id)
+            updated = current.with_changes(**changes)
+            await guilds.save(conn, updated, now)
+            await audit.record(
+                conn,
+                guild_id=guild_id,
+                actor_id=actor.user_id,
+                action="setup",
+                subject=None,
+                now=now,
+                details={"changed": sorted(changes)},
+            )
+        return updated

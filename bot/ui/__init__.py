@@ -1,0 +1,1 @@
+"""Pure rendering: models → embeds, views and files."""
