@@ -15,8 +15,10 @@ import cogs
 from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
+from bot.live import LiveMessages
 from bot.services import Services
 from bot.tree import RallyTree
+from bot.ui.petition_views import PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,15 @@ class RallyBot(commands.AutoShardedBot):
         self.clock = clock
         self.force_sync = force_sync
         self.synced_commands = False
+        self.live = LiveMessages(self, interval=settings.live_refresh_seconds)
 
     async def setup_hook(self) -> None:
         if not self.db.is_open:
             await self.db.open()
         for name in extension_names():
             await self.load_extension(name)
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.live.start()
         self.synced_commands = await self.sync_commands(force=self.force_sync)
 
     def _sync_target(self) -> discord.Object | None:
@@ -101,6 +106,7 @@ class RallyBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         try:
+            await self.live.stop()
             await super().close()
         finally:
             await self.db.close()

@@ -23,6 +23,7 @@ ALLOWED: dict[str, str] = {
     "DEV_GUILD_ID": "a Discord server id (a positive whole number) or empty",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "SANDBOX_SECONDS": "a number of seconds between 1 and 600",
+    "LIVE_REFRESH_SECONDS": "a number of seconds between 0.05 and 3600",
 }
 
 
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     dev_guild_id: int | None = Field(default=None, gt=0)
     log_level: LogLevel = "INFO"
     sandbox_seconds: float = Field(default=30.0, ge=1, le=600)
+    live_refresh_seconds: float = Field(default=5.0, ge=0.05, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod

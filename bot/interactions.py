@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.domain.actors import Actor
+from bot.domain.errors import NotInAServer
 from bot.i18n import Localizer
 from bot.ui.language import localizer_for
+from bot.ui.text import trim
 
 
 def actor_from(interaction: discord.Interaction[Any], tr: Localizer | None = None) -> Actor:
@@ -33,3 +36,21 @@ def actor_from(interaction: discord.Interaction[Any], tr: Localizer | None = Non
 async def actor_and_localizer(interaction: discord.Interaction[Any]) -> tuple[Actor, Localizer]:
     tr = await localizer_for(interaction)
     return actor_from(interaction, tr), tr
+
+
+def guild_of(interaction: discord.Interaction[Any]) -> int:
+    if interaction.guild_id is None:
+        raise NotInAServer()
+    return interaction.guild_id
+
+
+async def petition_codes(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for every `code` option: this server's petitions by code and title."""
+    if interaction.guild_id is None:
+        return []
+    found = await interaction.client.services.petitions.search(interaction.guild_id, current, 25)
+    return [
+        app_commands.Choice(name=trim(f"{p.code} — {p.title}", 100), value=p.code) for p in found
+    ]

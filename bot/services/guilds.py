@@ -54,6 +54,16 @@ class GuildService:
         async with self.db.read() as conn:
             return await guilds.get(conn, guild_id)
 
+    async def require_organizer(self, actor: Actor) -> GuildSettings:
+        async with self.db.read() as conn:
+            return await require_organizer(conn, actor)
+
+    async def is_organizer(self, actor: Actor) -> bool:
+        if actor.guild_id is None:
+            return False
+        settings = await self.settings(actor.guild_id)
+        return actor.is_organizer(settings.organizer_role_id)
+
     async def member_language(self, user_id: int) -> str | None:
         """The language a member chose for themselves (`/me language`), if any."""
         async with self.db.read() as conn:

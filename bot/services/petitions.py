@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.db import Database, audit, petitions, signatures, signers
+from bot.db import Database, audit, petition_messages, petitions, signatures, signers
 from bot.db.database import Connection
+from bot.db.petition_messages import ShownAt
 from bot.db.signatures import DuplicateSignature
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
@@ -116,6 +117,20 @@ class PetitionService:
                 return None
             row = await signatures.of_signer(conn, petition_id, signer_id)
         return None if row is None else row.signed_at
+
+    async def remember_message(self, shown: ShownAt) -> None:
+        async with self.db.transaction() as conn:
+            await petition_messages.remember(conn, shown, self.clock())
+
+    async def messages_of(self, petition_id: int) -> tuple[Petition | None, list[ShownAt]]:
+        """The petition (even deleted) and the newest messages that show it."""
+        async with self.db.read() as conn:
+            petition = await petitions.by_id(conn, petition_id)
+            return petition, await petition_messages.newest(conn, petition_id)
+
+    async def forget_message(self, message_id: int) -> None:
+        async with self.db.transaction() as conn:
+            await petition_messages.forget(conn, message_id)
 
     # -- organizers --------------------------------------------------------------------------
     async def create(self, actor: Actor, draft: PetitionDraft) -> Petition:

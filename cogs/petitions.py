@@ -1,0 +1,202 @@
+"""/petition: create, show, sign, withdraw, list, edit, close, reopen, delete, count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.db.petition_messages import ShownAt
+from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
+from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.ui.petition_views import (
+    PetitionModal,
+    after_signing_view,
+    ask_to_delete,
+    open_edit_modal,
+    petition_view,
+    status_changed,
+)
+from bot.ui.petitions import list_embed, petition_embed, signed_message, withdrawn_message
+from bot.ui.views import PagerView
+
+if TYPE_CHECKING:
+    from bot.client import RallyBot
+
+CODE = "The petition's 6-letter code, like PMFZYI"
+
+
+class PetitionsCog(
+    commands.GroupCog, group_name="petition", group_description="Petitions: create, sign, share"
+):
+    def __init__(self, bot: RallyBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="create", description="Start a new petition (organizers)")
+    async def create(self, interaction: discord.Interaction[RallyBot]) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        await self.bot.services.guilds.require_organizer(actor)
+
+        async def created(
+            modal_interaction: discord.Interaction[Any], draft: PetitionDraft
+        ) -> None:
+            author, tr2 = await actor_and_localizer(modal_interaction)
+            petition = await self.bot.services.petitions.create(author, draft)
+            await modal_interaction.response.send_message(
+                tr2.t(
+                    "Petition *{code}* is ready. Post it where members will see it with "
+                    "/petition show {code}.",
+                    code=petition.code,
+                ),
+                embed=petition_embed(tr2, petition),
+                ephemeral=True,
+            )
+
+        await interaction.response.send_modal(PetitionModal(tr, created))
+
+    @app_commands.command(
+        name="show", description="Show a petition with its Sign and Share buttons"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def show(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        services = self.bot.services
+        petition = await services.petitions.get(guild_of(interaction), code)
+        organizer = await services.guilds.is_organizer(actor)
+        await interaction.response.send_message(
+            embed=petition_embed(tr, petition),
+            view=petition_view(tr, petition, organizer=organizer),
+        )
+        message = await interaction.original_response()
+        if interaction.channel_id is not None:
+            await services.petitions.remember_message(
+                ShownAt(
+                    message.id,
+                    petition.id,
+                    petition.guild_id,
+                    interaction.channel_id,
+                    organizer,
+                    tr.language,
+                )
+            )
+
+    @app_commands.command(name="sign", description="Sign a petition")
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def sign(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        result = await self.bot.services.petitions.sign_by_code(actor, code)
+        await interaction.response.send_message(
+            signed_message(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
+        )
+        self.bot.live.touch_petition(result.petition.id)
+
+    @app_commands.command(name="withdraw", description="Take back your signature")
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def withdraw(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        petition = await self.bot.services.petitions.withdraw(actor, code)
+        await interaction.response.send_message(withdrawn_message(tr, petition), ephemeral=True)
+        self.bot.live.touch_petition(petition.id)
+
+    @app_commands.command(name="list", description="This server's open petitions")
+    async def list_(self, interaction: discord.Interaction[RallyBot]) -> None:
+        _, tr = await actor_and_localizer(interaction)
+        guild_id = guild_of(interaction)
+
+        async def render(page: int) -> tuple[discord.Embed, int, int]:
+            result = await self.bot.services.petitions.list_open(guild_id, page)
+            return list_embed(tr, result), result.page, result.pages
+
+        await PagerView.start(interaction, tr, render)
+
+    @app_commands.command(
+        name="edit", description="Edit a petition's text, link or goal (organizers)"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def edit(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        await self.bot.services.guilds.require_organizer(actor)
+        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        await open_edit_modal(interaction, tr, petition)
+
+    async def _set_status(
+        self, interaction: discord.Interaction[RallyBot], code: str, status: Status
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        petition = await self.bot.services.petitions.set_status(actor, code, status)
+        await interaction.response.send_message(status_changed(tr, petition), ephemeral=True)
+        self.bot.live.touch_petition(petition.id)
+
+    @app_commands.command(name="close", description="Stop taking signatures (organizers)")
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def close(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await self._set_status(interaction, code, Status.CLOSED)
+
+    @app_commands.command(name="reopen", description="Take signatures again (organizers)")
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def reopen(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await self._set_status(interaction, code, Status.OPEN)
+
+    @app_commands.command(
+        name="delete", description="Delete a petition, after you confirm (organizers)"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def delete(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        await self.bot.services.guilds.require_organizer(actor)
+        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        await ask_to_delete(interaction, tr, petition)
+
+    @app_commands.command(
+        name="count", description="Set how many signed outside Discord (organizers)"
+    )
+    @app_commands.describe(
+        code=CODE, external="Signatures gathered outside Discord, e.g. on the petition's own site"
+    )
+    @app_commands.autocomplete(code=petition_codes)
+    async def count(
+        self,
+        interaction: discord.Interaction[RallyBot],
+        code: app_commands.Range[str, 1, 100],
+        external: app_commands.Range[int, 0, EXTERNAL_MAX],
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        petition, change = await self.bot.services.petitions.set_external(actor, code, external)
+        text = tr.t(
+            "*{code}* now counts {external} signatures from elsewhere: {total} in all.",
+            code=petition.code,
+            external=petition.external_count,
+            total=petition.total,
+        )
+        if change is not None:
+            text += "\n" + tr.t("The goal rose to {goal}.", goal=change.to_goal)
+        await interaction.response.send_message(text, ephemeral=True)
+        self.bot.live.touch_petition(petition.id)
+
+
+async def setup(bot: RallyBot) -> None:
+    await bot.add_cog(PetitionsCog(bot))
