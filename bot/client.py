@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
 from bot.live import LiveMessages
+from bot.outbox import AnnouncementDispatcher
 from bot.services import Services
 from bot.tree import RallyTree
 from bot.ui.petition_views import PERSISTENT_ITEMS
@@ -62,6 +63,7 @@ class RallyBot(commands.AutoShardedBot):
         self.force_sync = force_sync
         self.synced_commands = False
         self.live = LiveMessages(self, interval=settings.live_refresh_seconds)
+        self.announcer = AnnouncementDispatcher(self, poll_seconds=settings.outbox_poll_seconds)
 
     async def setup_hook(self) -> None:
         if not self.db.is_open:
@@ -70,6 +72,7 @@ class RallyBot(commands.AutoShardedBot):
             await self.load_extension(name)
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         self.live.start()
+        self.announcer.start()
         self.synced_commands = await self.sync_commands(force=self.force_sync)
 
     def _sync_target(self) -> discord.Object | None:
@@ -104,8 +107,15 @@ class RallyBot(commands.AutoShardedBot):
         log.info("command tree synced to %s", "the dev server" if guild else "all servers")
         return True
 
+    def signatures_changed(self, petition_id: int, announcements: list[int]) -> None:
+        """After a count changed: refresh the petition's messages, send what was queued."""
+        self.live.touch_petition(petition_id)
+        if announcements:
+            self.announcer.wake()
+
     async def close(self) -> None:
         try:
+            await self.announcer.stop()
             await self.live.stop()
             await super().close()
         finally:

@@ -24,6 +24,7 @@ ALLOWED: dict[str, str] = {
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     "SANDBOX_SECONDS": "a number of seconds between 1 and 600",
     "LIVE_REFRESH_SECONDS": "a number of seconds between 0.05 and 3600",
+    "OUTBOX_POLL_SECONDS": "a number of seconds between 0.05 and 3600",
 }
 
 
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     sandbox_seconds: float = Field(default=30.0, ge=1, le=600)
     live_refresh_seconds: float = Field(default=5.0, ge=0.05, le=3600)
+    outbox_poll_seconds: float = Field(default=5.0, ge=0.05, le=3600)
 
     @field_validator("log_level", mode="before")
     @classmethod

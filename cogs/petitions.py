@@ -97,7 +97,7 @@ class PetitionsCog(
         await interaction.response.send_message(
             signed_message(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
         )
-        self.bot.live.touch_petition(result.petition.id)
+        self.bot.signatures_changed(result.petition.id, result.announcements)
 
     @app_commands.command(name="withdraw", description="Take back your signature")
     @app_commands.describe(code=CODE)
@@ -185,7 +185,8 @@ class PetitionsCog(
         external: app_commands.Range[int, 0, EXTERNAL_MAX],
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        petition, change = await self.bot.services.petitions.set_external(actor, code, external)
+        result = await self.bot.services.petitions.set_external(actor, code, external)
+        petition, change = result.petition, result.goal_change
         text = tr.t(
             "*{code}* now counts {external} signatures from elsewhere: {total} in all.",
             code=petition.code,
@@ -195,7 +196,7 @@ class PetitionsCog(
         if change is not None:
             text += "\n" + tr.t("The goal rose to {goal}.", goal=change.to_goal)
         await interaction.response.send_message(text, ephemeral=True)
-        self.bot.live.touch_petition(petition.id)
+        self.bot.signatures_changed(petition.id, result.announcements)
 
 
 async def setup(bot: RallyBot) -> None:

@@ -213,3 +213,18 @@ async def guild_counts(conn: Connection, guild_id: int) -> tuple[int, int]:
     )
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+async def milestone_ladder(conn: Connection, petition_id: int) -> tuple[int, ...] | None:
+    text = await conn.fetchval(
+        "SELECT milestone_ladder FROM petitions WHERE id = ?", (petition_id,)
+    )
+    if not text:
+        return None
+    return tuple(int(part) for part in str(text).split(","))
+
+
+async def set_milestone_ladder(conn: Connection, petition_id: int, ladder: str | None) -> None:
+    await conn.execute(
+        "UPDATE petitions SET milestone_ladder = ? WHERE id = ?", (ladder, petition_id)
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.domain.clock import Clock, utcnow
 from bot.services.guilds import GuildService
+from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
 
 
@@ -14,7 +15,12 @@ from bot.services.petitions import PetitionService
 class Services:
     guilds: GuildService
     petitions: PetitionService
+    milestones: MilestoneService
 
     @classmethod
     def build(cls, db: Database, clock: Clock = utcnow) -> Services:
-        return cls(guilds=GuildService(db, clock), petitions=PetitionService(db, clock))
+        return cls(
+            guilds=GuildService(db, clock),
+            petitions=PetitionService(db, clock),
+            milestones=MilestoneService(db, clock),
+        )

@@ -19,7 +19,6 @@ from bot.domain.errors import (
     NotSigned,
     PetitionClosed,
     PetitionGone,
-    PetitionNotFound,
 )
 from bot.domain.petitions import (
     GoalChange,
@@ -29,11 +28,12 @@ from bot.domain.petitions import (
     goal_after,
     new_code,
     next_rung,
-    normalize_code,
     parse_external_count,
 )
 from bot.i18n import N_, Lazy
 from bot.services.guilds import require_guild, require_organizer
+from bot.services.lookups import find_petition
+from bot.services.milestones import queue_crossings
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -44,6 +44,14 @@ class SignResult:
     petition: Petition
     signer_number: int
     goal_change: GoalChange | None
+    announcements: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class CountResult:
+    petition: Petition
+    goal_change: GoalChange | None
+    announcements: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +78,7 @@ class PetitionService:
 
     # -- reading -----------------------------------------------------------------------------
     async def _find(self, conn: Connection, guild_id: int, raw_code: str) -> Petition:
-        code = normalize_code(raw_code)
-        if code is None:
-            raise PetitionNotFound(code=raw_code.strip()[:20] or "—")
-        petition = await petitions.by_code(conn, guild_id, code)
-        if petition is None:
-            raise PetitionNotFound(code=code)
-        return petition
+        return await find_petition(conn, guild_id, raw_code)
 
     async def get(self, guild_id: int, raw_code: str) -> Petition:
         async with self.db.read() as conn:
@@ -247,9 +249,7 @@ class PetitionService:
             )
         return petition
 
-    async def set_external(
-        self, actor: Actor, raw_code: str, count: int
-    ) -> tuple[Petition, GoalChange | None]:
+    async def set_external(self, actor: Actor, raw_code: str, count: int) -> CountResult:
         count = parse_external_count(count)
         now = self.clock()
         async with self.db.transaction() as conn:
@@ -258,6 +258,14 @@ class PetitionService:
             await petitions.set_external(conn, petition.id, count, now)
             total = petition.signature_count + count
             change = await _rise_goal(conn, petition.id, total, petition.goal, now)
+            queued = await queue_crossings(
+                conn,
+                petition,
+                old_total=petition.total,
+                new_total=total,
+                goal_change=change,
+                now=now,
+            )
             await audit.record(
                 conn,
                 guild_id=petition.guild_id,
@@ -269,7 +277,7 @@ class PetitionService:
             )
             updated = await petitions.by_id(conn, petition.id)
         assert updated is not None
-        return updated, change
+        return CountResult(updated, change, queued)
 
     # -- members -----------------------------------------------------------------------------
     async def sign(self, actor: Actor, petition_id: int) -> SignResult:
@@ -298,9 +306,17 @@ class PetitionService:
             except DuplicateSignature:
                 raise AlreadySigned(title=petition.title, date=now) from None
             change = await _rise_goal(conn, petition.id, total, petition.goal, now)
+            queued = await queue_crossings(
+                conn,
+                petition,
+                old_total=petition.total,
+                new_total=total,
+                goal_change=change,
+                now=now,
+            )
             updated = await petitions.by_id(conn, petition.id)
         assert updated is not None
-        return SignResult(updated, number, change)
+        return SignResult(updated, number, change, queued)
 
     async def sign_by_code(self, actor: Actor, raw_code: str) -> SignResult:
         petition = await self.get(require_guild(actor), raw_code)

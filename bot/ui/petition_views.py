@@ -43,16 +43,20 @@ ACTION_STYLES: dict[str, tuple[discord.ButtonStyle, str | None]] = {
 
 class PetitionButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"rally:(?P<action>sign|share|letter|manage):(?P<id>[0-9]+)",
+    template=r"rally:(?P<action>sign|share|letter|manage):(?P<id>[0-9]+)(?P<tag>:[a-z][0-9]+)?",
 ):
     """A petition message's button; its custom_id carries the action and the petition id, so it
-    keeps working after a restart."""
+    keeps working after a restart. An optional tag (":a12") marks the message it sits on, e.g. the
+    announcement it belongs to, so Rally can recognise its own messages in a channel."""
 
-    def __init__(self, action: str, petition_id: int, label: str) -> None:
+    def __init__(self, action: str, petition_id: int, label: str, *, tag: str = "") -> None:
         style, emoji = ACTION_STYLES[action]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, emoji=emoji, custom_id=f"rally:{action}:{petition_id}"
+                label=label,
+                style=style,
+                emoji=emoji,
+                custom_id=f"rally:{action}:{petition_id}{tag}",
             )
         )
         self.action = action
@@ -67,7 +71,7 @@ class PetitionButton(
         /,
     ) -> PetitionButton:
         label = getattr(item, "label", None) or match["action"]
-        return cls(match["action"], int(match["id"]), str(label))
+        return cls(match["action"], int(match["id"]), str(label), tag=match["tag"] or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
@@ -76,13 +80,17 @@ class PetitionButton(
             await report_error(interaction, error)
 
 
+def announcement_tag(announcement_id: int) -> str:
+    return f":a{announcement_id}"
+
+
 async def sign_clicked(interaction: discord.Interaction[Any], petition_id: int) -> None:
     actor, tr = await actor_and_localizer(interaction)
     result = await _bot(interaction).services.petitions.sign(actor, petition_id)
     await interaction.response.send_message(
         signed_message(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
     )
-    _bot(interaction).live.touch_petition(result.petition.id)
+    _bot(interaction).signatures_changed(result.petition.id, result.announcements)
 
 
 async def share_clicked(interaction: discord.Interaction[Any], petition_id: int) -> None:

@@ -91,9 +91,11 @@ async def test_external_count_adds_to_total_and_can_raise_the_goal(services: Ser
     ))  # fmt: skip
     assert p.goal == 1000 and p.goal_is_custom
     await services.petitions.sign(member(1), p.id)
-    updated, change = await services.petitions.set_external(organizer(), p.code, 677)
+    r = await services.petitions.set_external(organizer(), p.code, 677)
+    updated, change = r.petition, r.goal_change
     assert updated.total == 678 and change is None
-    updated, change = await services.petitions.set_external(organizer(), p.code, 1200)
+    r = await services.petitions.set_external(organizer(), p.code, 1200)
+    updated, change = r.petition, r.goal_change
     assert updated.total == 1201
     assert change is not None and change.to_goal == 2500
     with pytest.raises(InvalidInput):

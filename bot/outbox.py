@@ -1,0 +1,156 @@
+"""The announcement dispatcher: sends the outbox in order, exactly once, and survives restarts.
+
+Rows are written by the signing transaction; this sends them. Each send carries a nonce with
+`enforce_nonce`, so Discord itself drops a repeat within minutes, and the Sign button's custom_id
+carries the row id (":a12"), so after a crash between "Discord accepted it" and "marked sent"
+Rally recognises its own message in the channel instead of posting again. 5xx, 429 and
+timeouts are retried with backoff; a server's later rows wait for its earlier ones (order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.db.announcements import Announcement
+from bot.i18n import localizer
+from bot.ui.milestones import announcement_embed, announcement_view
+from bot.ui.petition_views import announcement_tag
+
+if TYPE_CHECKING:
+    from bot.client import RallyBot
+
+log = logging.getLogger(__name__)
+
+FaultHook = Callable[[str, Announcement], Awaitable[None]]
+HISTORY_LOOKBACK = 50
+
+
+class AnnouncementDispatcher:
+    def __init__(self, bot: RallyBot, *, poll_seconds: float = 2.0) -> None:
+        self.bot = bot
+        self.poll_seconds = poll_seconds
+        self.fault_hook: FaultHook | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="rally-announcements")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("announcement dispatch failed; will try again")
+
+    async def drain(self) -> int:
+        """Send every due row once; return how many were posted."""
+        async with self._lock:
+            posted = 0
+            blocked: set[int] = set()
+            for row in await self.bot.services.milestones.due():
+                if row.guild_id in blocked:
+                    continue
+                outcome = await self._deliver(row)
+                if outcome == "retry":
+                    blocked.add(row.guild_id)
+                elif outcome == "sent":
+                    posted += 1
+            return posted
+
+    def _channel_id(self, row: Announcement) -> int | None:
+        if row.channel_id is not None:
+            return row.channel_id
+        guild = self.bot.get_guild(row.guild_id)
+        return guild.system_channel.id if guild and guild.system_channel else None
+
+    async def _already_posted(
+        self, channel: discord.PartialMessageable, row: Announcement
+    ) -> discord.Message | None:
+        """Find this row's message in the channel (after a crash between send and mark)."""
+        assert row.petition_id is not None
+        marker = f"rally:sign:{row.petition_id}{announcement_tag(row.id)}"
+        share = f"rally:share:{row.petition_id}{announcement_tag(row.id)}"
+        async for message in channel.history(limit=HISTORY_LOOKBACK):
+            me = self.bot.user
+            if me is None or message.author.id != me.id:
+                continue
+            for row_component in message.components:
+                for child in getattr(row_component, "children", []):
+                    if getattr(child, "custom_id", None) in (marker, share):
+                        return message
+        return None
+
+    async def _deliver(self, row: Announcement) -> str:
+        services = self.bot.services.milestones
+        petition = await services.petition_for(row.petition_id) if row.petition_id else None
+        channel_id = self._channel_id(row)
+        if petition is None or channel_id is None:
+            await services.give_up(row.id, "no petition" if petition is None else "no channel")
+            log.warning("announcement %s dropped: nowhere to post it", row.id)
+            return "failed"
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
+        try:
+            if row.attempts > 0:
+                found = await self._already_posted(channel, row)
+                if found is not None:
+                    await services.mark_sent(row.id, channel_id=channel_id, message_id=found.id)
+                    log.info("announcement %s was already posted; marked", row.id)
+                    return "found"
+            await services.mark_attempt(row.id)
+            settings = await services.settings(row.guild_id)
+            tr = localizer((await self.bot.services.guilds.settings(row.guild_id)).language)
+            content = None
+            mentions = discord.AllowedMentions.none()
+            if settings.ping_role_id:
+                content = f"<@&{settings.ping_role_id}>"
+                mentions = discord.AllowedMentions(
+                    everyone=False, users=False, roles=[discord.Object(settings.ping_role_id)]
+                )
+            message = await channel.send(
+                content,
+                embed=announcement_embed(tr, petition, row),
+                view=announcement_view(tr, petition, row),
+                allowed_mentions=mentions,
+                nonce=f"rally-a{row.id}",
+            )
+            if self.fault_hook is not None:
+                await self.fault_hook("after_send", row)
+            await services.mark_sent(row.id, channel_id=channel_id, message_id=message.id)
+            log.info("announcement %s posted", row.id)
+            return "sent"
+        except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                await services.retry_later(row, f"HTTP {exc.status}")
+                log.warning("announcement %s: HTTP %s; retrying later", row.id, exc.status)
+                return "retry"
+            await services.give_up(row.id, f"HTTP {exc.status} code {exc.code}")
+            log.warning("announcement %s refused by Discord: HTTP %s", row.id, exc.status)
+            return "failed"
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            await services.retry_later(row, type(exc).__name__)
+            log.warning("announcement %s: %s; retrying later", row.id, type(exc).__name__)
+            return "retry"

@@ -1,0 +1,19 @@
+"""Finding what a member named: a petition by the code they typed."""
+
+from __future__ import annotations
+
+from bot.db import petitions
+from bot.db.database import Connection
+from bot.domain.errors import PetitionNotFound
+from bot.domain.petitions import Petition, normalize_code
+
+
+async def find_petition(conn: Connection, guild_id: int, raw_code: str) -> Petition:
+    """A petition of this server by its code as typed; `PetitionNotFound` otherwise."""
+    code = normalize_code(raw_code)
+    if code is None:
+        raise PetitionNotFound(code=raw_code.strip()[:20] or "—")
+    petition = await petitions.by_code(conn, guild_id, code)
+    if petition is None:
+        raise PetitionNotFound(code=code)
+    return petition
