@@ -12,6 +12,7 @@ import discord
 from discord.ext import commands
 
 import cogs
+from bot.command_i18n import RallyTranslator
 from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
@@ -68,6 +69,7 @@ class RallyBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         if not self.db.is_open:
             await self.db.open()
+        await self.tree.set_translator(RallyTranslator())
         for name in extension_names():
             await self.load_extension(name)
         self.add_dynamic_items(*PERSISTENT_ITEMS)

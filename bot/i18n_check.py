@@ -45,6 +45,11 @@ def extract(roots: tuple[Path, ...] | None = None) -> dict[str, SourceMessage]:
                 found[singular] = SourceMessage(
                     singular, plural, f"{root.name}/{filename}:{lineno}"
                 )
+    if roots is None:
+        from bot.command_i18n import command_strings
+
+        for text, where in command_strings().items():
+            found.setdefault(text, SourceMessage(text, None, where))
     return found
 
 
@@ -106,6 +111,14 @@ def check(source: dict[str, SourceMessage], base: Path = LOCALE_DIR) -> list[str
                     problems.append(
                         f"{language}: placeholders differ for {key!r}: {sorted(got)} vs "
                         f"{sorted(expected_here)}"
+                    )
+            if wanted.where.endswith("name") or wanted.where.startswith("option of"):
+                from bot.command_i18n import valid_name
+
+                if not valid_name(forms[0]):
+                    problems.append(
+                        f"{language}: {forms[0]!r} is not a valid Discord command name "
+                        f"(lowercase letters, digits, - or _, at most 32) for {key!r}"
                     )
             if wanted.plural and len(forms) != catalog.num_plurals:
                 problems.append(f"{language}: {key!r} needs {catalog.num_plurals} plural forms")
