@@ -58,17 +58,22 @@ def check_sqlite_file(path: Path) -> None:
 
 
 class Connection:
-    """What a transaction may do: thin typed wrappers over the aiosqlite connection."""
+    """What a transaction may do: thin typed wrappers over the aiosqlite connection.
+
+    Each call is one hop to aiosqlite's thread (`execute_fetchall`/`execute_insert`): under a
+    surge, hops — not SQLite — are what a transaction spends its time on.
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; return the last inserted row id (0 when none)."""
-        cursor = await self._conn.execute(sql, params)
-        row_id = cursor.lastrowid or 0
-        await cursor.close()
-        return row_id
+        """Run one statement; for an INSERT return the new row id (else 0)."""
+        if sql.lstrip()[:6].upper() == "INSERT":
+            row = await self._conn.execute_insert(sql, params)
+            return int(row[0]) if row and row[0] is not None else 0
+        await self._conn.execute_fetchall(sql, params)
+        return 0
 
     async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
         cursor = await self._conn.execute(sql, params)
@@ -80,16 +85,13 @@ class Connection:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        cursor = await self._conn.execute(sql, params)
-        row = await cursor.fetchone()
-        await cursor.close()
-        return row
+        rows = await self._conn.execute_fetchall(sql, params)
+        for row in rows:
+            return row
+        return None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        cursor = await self._conn.execute(sql, params)
-        rows = await cursor.fetchall()
-        await cursor.close()
-        return list(rows)
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

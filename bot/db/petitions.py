@@ -12,7 +12,7 @@ from bot.domain.petitions import GoalChange, Petition, PetitionDraft, Status
 _COLUMNS = (
     "id, code, guild_id, title, recipient, letter, link, goal, goal_is_custom, external_count, "
     "signature_count, status, language, organization, author_id, author_name, created_at, "
-    "updated_at"
+    "updated_at, milestone_ladder"
 )
 
 
@@ -36,7 +36,12 @@ def _petition(row: sqlite3.Row) -> Petition:
         author_name=row["author_name"],
         created_at=from_text(row["created_at"]),
         updated_at=from_text(row["updated_at"]),
+        milestone_ladder=_ladder(row["milestone_ladder"]),
     )
+
+
+def _ladder(text: str | None) -> tuple[int, ...] | None:
+    return tuple(int(part) for part in text.split(",")) if text else None
 
 
 async def insert(
@@ -193,15 +198,20 @@ async def add_signatures(conn: Connection, petition_id: int, delta: int) -> tupl
     return int(row[0]), int(row[1])
 
 
-async def next_signer_number(conn: Connection, petition_id: int, total: int) -> int:
-    """A number no earlier signer of this petition had: the total, or one past the last."""
-    await conn.execute(
-        "UPDATE petitions SET last_signer_number = MAX(last_signer_number + 1, ?) WHERE id = ?",
-        (total, petition_id),
+async def count_new_signature(conn: Connection, petition_id: int) -> tuple[int, int]:
+    """Count one more signature; return (the new total, a signer number no one had before).
+
+    The number is the new total, or one past the last number given when withdrawals brought
+    the total below it. One statement: under a surge every round trip counts.
+    """
+    row = await conn.fetchone(
+        "UPDATE petitions SET signature_count = signature_count + 1, "
+        "last_signer_number = MAX(last_signer_number + 1, signature_count + 1 + external_count) "
+        "WHERE id = ? RETURNING signature_count + external_count, last_signer_number",
+        (petition_id,),
     )
-    return int(
-        await conn.fetchval("SELECT last_signer_number FROM petitions WHERE id = ?", (petition_id,))
-    )
+    assert row is not None
+    return int(row[0]), int(row[1])
 
 
 async def guild_counts(conn: Connection, guild_id: int) -> tuple[int, int]:
@@ -213,15 +223,6 @@ async def guild_counts(conn: Connection, guild_id: int) -> tuple[int, int]:
     )
     assert row is not None
     return int(row[0]), int(row[1])
-
-
-async def milestone_ladder(conn: Connection, petition_id: int) -> tuple[int, ...] | None:
-    text = await conn.fetchval(
-        "SELECT milestone_ladder FROM petitions WHERE id = ?", (petition_id,)
-    )
-    if not text:
-        return None
-    return tuple(int(part) for part in str(text).split(","))
 
 
 async def set_milestone_ladder(conn: Connection, petition_id: int, ladder: str | None) -> None:

@@ -53,6 +53,7 @@ class Petition:
     author_name: str
     created_at: datetime
     updated_at: datetime
+    milestone_ladder: tuple[int, ...] | None = None
 
     @property
     def total(self) -> int:

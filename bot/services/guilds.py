@@ -46,17 +46,31 @@ def timezone_names(text: str, limit: int = 25) -> list[str]:
 
 
 class GuildService:
+    """Server settings, cached in memory: every interaction needs them (language, organizer
+    role), and this process is the database's only writer, so the cache cannot go stale."""
+
     def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self.db = db
         self.clock = clock
+        self._settings: dict[int, GuildSettings] = {}
+        self._languages: dict[int, str | None] = {}
 
     async def settings(self, guild_id: int) -> GuildSettings:
-        async with self.db.read() as conn:
-            return await guilds.get(conn, guild_id)
+        cached = self._settings.get(guild_id)
+        if cached is None:
+            async with self.db.read() as conn:
+                cached = self._settings[guild_id] = await guilds.get(conn, guild_id)
+        return cached
+
+    def remember_member_language(self, user_id: int, language: str | None) -> None:
+        """Call after a member's language choice changed (or their record was erased)."""
+        self._languages[user_id] = language
 
     async def require_organizer(self, actor: Actor) -> GuildSettings:
-        async with self.db.read() as conn:
-            return await require_organizer(conn, actor)
+        settings = await self.settings(require_guild(actor))
+        if not actor.is_organizer(settings.organizer_role_id):
+            raise NotAnOrganizer()
+        return settings
 
     async def is_organizer(self, actor: Actor) -> bool:
         if actor.guild_id is None:
@@ -66,8 +80,10 @@ class GuildService:
 
     async def member_language(self, user_id: int) -> str | None:
         """The language a member chose for themselves (`/me language`), if any."""
-        async with self.db.read() as conn:
-            return await signers.language_for_user(conn, user_id)
+        if user_id not in self._languages:
+            async with self.db.read() as conn:
+                self._languages[user_id] = await signers.language_for_user(conn, user_id)
+        return self._languages[user_id]
 
     async def update(
         self,
@@ -115,6 +131,7 @@ class GuildService:
             current = await guilds.get(conn, guild_id)
             updated = current.with_changes(**changes)
             await guilds.save(conn, updated, now)
+            self._settings.pop(guild_id, None)
             await audit.record(
                 conn,
                 guild_id=guild_id,

@@ -15,7 +15,7 @@ from bot.db.announcements import Announcement, MilestoneSettings
 from bot.db.database import Connection
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
-from bot.domain.milestones import crossings, format_ladder, parse_ladder
+from bot.domain.milestones import crossings, format_ladder, parse_ladder, rungs_between
 from bot.domain.petitions import GoalChange, Petition
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition
@@ -35,13 +35,15 @@ async def queue_crossings(
     now: datetime,
 ) -> list[int]:
     """Queue the announcements a count change calls for; return the new outbox ids."""
+    if goal_change is None and not rungs_between(old_total, new_total, petition.milestone_ladder):
+        return []  # the common case under a surge: no rung here, no queries
     guild_id = petition.guild_id
     config = await announcements.settings(conn, guild_id)
     found = crossings(
         highest_announced=await announcements.highest_milestone(conn, guild_id, petition.id),
         old_total=old_total,
         new_total=new_total,
-        ladder=await petitions.milestone_ladder(conn, petition.id),
+        ladder=petition.milestone_ladder,
         announce_each=config.announce_each,
         goal_change=goal_change,
     )
@@ -123,8 +125,8 @@ class MilestoneService:
                 subject=petition.code if petition else None,
                 now=now,
             )
-            ladder_now = await petitions.milestone_ladder(conn, petition.id) if petition else None
-        return MilestoneConfig(updated, petition, ladder_now)
+            fresh = await petitions.by_id(conn, petition.id) if petition else None
+        return MilestoneConfig(updated, fresh, fresh.milestone_ladder if fresh else None)
 
     async def history(
         self, guild_id: int, petition_code: str

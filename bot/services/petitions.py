@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.db import Database, audit, petition_messages, petitions, signatures, signers
@@ -291,8 +291,7 @@ class PetitionService:
                 raise AlreadySigned(title=petition.title, date=earlier.signed_at)
             if not petition.is_open:
                 raise PetitionClosed(title=petition.title)
-            _, total = await petitions.add_signatures(conn, petition.id, 1)
-            number = await petitions.next_signer_number(conn, petition.id, total)
+            total, number = await petitions.count_new_signature(conn, petition.id)
             try:
                 await signatures.insert(
                     conn,
@@ -314,8 +313,12 @@ class PetitionService:
                 goal_change=change,
                 now=now,
             )
-            updated = await petitions.by_id(conn, petition.id)
-        assert updated is not None
+        updated = replace(
+            petition,
+            signature_count=petition.signature_count + 1,
+            goal=change.to_goal if change else petition.goal,
+            updated_at=now,
+        )
         return SignResult(updated, number, change, queued)
 
     async def sign_by_code(self, actor: Actor, raw_code: str) -> SignResult:

@@ -208,29 +208,34 @@ class PetitionModal(discord.ui.Modal):
         self.tr = tr
         self.on_draft = on_draft
         self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="title",
             label=tr.t("Title")[:45],
             max_length=TITLE_MAX,
             default=petition.title if petition else None,
         )
         self.recipient_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="recipient",
             label=tr.t("Who is it addressed to?")[:45],
             placeholder=tr.t("the President & U.S. Congress")[:100],
             max_length=RECIPIENT_MAX,
             default=petition.recipient if petition else None,
         )
         self.letter_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="letter",
             label=tr.t("The letter")[:45],
             style=discord.TextStyle.paragraph,
             max_length=LETTER_MAX,
             default=petition.letter if petition else None,
         )
         self.link_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="link",
             label=tr.t("Link to the petition elsewhere (optional)")[:45],
             required=False,
             max_length=LINK_MAX,
             default=(petition.link or None) if petition else None,
         )
         self.goal_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="goal",
             label=tr.t("Goal (optional)")[:45],
             required=False,
             max_length=12,
@@ -306,6 +311,7 @@ async def open_edit_modal(
 ) -> None:
     actor, _ = await actor_and_localizer(interaction)
     await _bot(interaction).services.guilds.require_organizer(actor)
+    petition = await _bot(interaction).services.petitions.get_by_id(petition.id)
 
     async def save(modal_interaction: discord.Interaction[Any], draft: PetitionDraft) -> None:
         editor, tr2 = await actor_and_localizer(modal_interaction)
