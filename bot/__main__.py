@@ -40,11 +40,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def point_at_discord(settings: Settings) -> None:
+    """Use another Discord (the local emulator) when the settings say so."""
+    import discord
+    import yarl
+
+    if settings.discord_api_url is not None:
+        discord.http.Route.BASE = str(settings.discord_api_url).rstrip("/")
+    if settings.discord_gateway_url is not None:
+        gateway = yarl.URL(str(settings.discord_gateway_url))
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
 async def run_bot(settings: Settings, *, force_sync: bool) -> int:
+    import discord
+
     from bot.client import RallyBot
     from bot.services import Services
 
     assert settings.discord_token is not None
+    point_at_discord(settings)
     db = Database(settings.database_path)
     await db.open()
     bot = RallyBot(settings=settings, db=db, services=Services.build(db), force_sync=force_sync)
@@ -52,8 +67,19 @@ async def run_bot(settings: Settings, *, force_sync: bool) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-    async with bot:
-        await bot.start(settings.discord_token.get_secret_value())
+    try:
+        async with bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    except discord.LoginFailure:
+        print(
+            "rally: Discord refused DISCORD_TOKEN (401 Unauthorized): copy the token again from "
+            "the developer portal (Bot → Reset Token).",
+            file=sys.stderr,
+        )
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print("rally: Discord refused the gateway intents Rally asked for.", file=sys.stderr)
+        return 2
     log.info("stopped cleanly")
     return 0
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, AnyUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -25,6 +25,8 @@ ALLOWED: dict[str, str] = {
     "SANDBOX_SECONDS": "a number of seconds between 1 and 600",
     "LIVE_REFRESH_SECONDS": "a number of seconds between 0.05 and 3600",
     "OUTBOX_POLL_SECONDS": "a number of seconds between 0.05 and 3600",
+    "DISCORD_API_URL": "an http(s) URL such as http://127.0.0.1:8080/api/v10, or empty",
+    "DISCORD_GATEWAY_URL": "a ws(s) URL such as ws://127.0.0.1:8080/gateway, or empty",
 }
 
 
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
     sandbox_seconds: float = Field(default=30.0, ge=1, le=600)
     live_refresh_seconds: float = Field(default=5.0, ge=0.05, le=3600)
     outbox_poll_seconds: float = Field(default=5.0, ge=0.05, le=3600)
+    # Where Discord is: only changed to run the bot against the local emulator (tests).
+    discord_api_url: AnyHttpUrl | None = None
+    discord_gateway_url: AnyUrl | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -39,7 +39,12 @@ def rally_settings(emu: DiscordEmulator, path: Path, **overrides: Any) -> Settin
 
 @asynccontextmanager
 async def running_rally(
-    emu: DiscordEmulator, path: Path, *, clock: Clock = utcnow, **overrides: Any
+    emu: DiscordEmulator,
+    path: Path,
+    *,
+    clock: Clock = utcnow,
+    force_sync: bool = False,
+    **overrides: Any,
 ) -> AsyncIterator[RallyBot]:
     settings = rally_settings(emu, path, **overrides)
     db = Database(path)
@@ -48,6 +53,7 @@ async def running_rally(
         db=db,
         services=Services.build(db, clock),
         clock=clock,
+        force_sync=force_sync,
         guild_ready_timeout=0.05,
     )
     async with running_client(bot, emu) as running:
