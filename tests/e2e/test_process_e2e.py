@@ -57,7 +57,7 @@ async def test_bad_token_fails_login_with_a_clear_message(
     emulator: DiscordEmulator, world: World, tmp_path: Path
 ) -> None:
     proc = await spawn(emulator, tmp_path, "not-the-token")
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
     assert "Discord refused DISCORD_TOKEN" in err.decode()
     assert "Traceback" not in err.decode()

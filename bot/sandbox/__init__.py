@@ -1,0 +1,1 @@
+"""The offline sandbox: a local Discord emulator the real client connects to."""
