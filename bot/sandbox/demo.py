@@ -50,8 +50,8 @@ class Demo:
         self.organizers: Channel = emu.create_channel(self.guild, "organizers")
         role = emu.create_role(self.guild, "Organizer", permissions=MANAGE_GUILD)
         self.olga: Member = emu.create_member(self.guild, "olga", roles=[role])
-        self.anna: Member = emu.create_member(self.guild, "anna", locale="ru")
-        self.ben: Member = emu.create_member(self.guild, "ben")
+        self.anna: Member = emu.create_member(self.guild, "anna")
+        self.ben: Member = emu.create_member(self.guild, "ben", locale="ru")
         self.crowd = [emu.create_member(self.guild, f"member{n:02d}") for n in range(1, 31)]
         self.seen: set[tuple[int, str]] = set()
 
