@@ -119,6 +119,7 @@ class RallyBot(commands.AutoShardedBot):
         try:
             await self.announcer.stop()
             await self.live.stop()
+            self.services.images.close()
             await super().close()
         finally:
             await self.db.close()

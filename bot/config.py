@@ -27,6 +27,15 @@ ALLOWED: dict[str, str] = {
     "OUTBOX_POLL_SECONDS": "a number of seconds between 0.05 and 3600",
     "DISCORD_API_URL": "an http(s) URL such as http://127.0.0.1:8080/api/v10, or empty",
     "DISCORD_GATEWAY_URL": "a ws(s) URL such as ws://127.0.0.1:8080/gateway, or empty",
+    "RALLY_PUBLIC_KEY": "the public key `python -m bot keys new` printed (base64 of 32 bytes)",
+    "RALLY_HASH_KEY": "a secret of at least 32 characters, e.g. the one `keys new` printed",
+    "SMTP_HOST": "the host name of your SMTP server, or empty for the organizers' review queue",
+    "SMTP_PORT": "a port number between 1 and 65535",
+    "SMTP_USERNAME": "the SMTP user name, or empty",
+    "SMTP_PASSWORD": "the SMTP password, or empty",
+    "SMTP_FROM": "the sender address of Rally's emails, like rally@example.org",
+    "SMTP_STARTTLS": "true or false",
+    "IMPORT_MAX_BYTES": "a file size in bytes between 1000 and 104857600",
 }
 
 
@@ -53,6 +62,25 @@ class Settings(BaseSettings):
     sandbox_seconds: float = Field(default=30.0, ge=1, le=600)
     live_refresh_seconds: float = Field(default=5.0, ge=0.05, le=3600)
     outbox_poll_seconds: float = Field(default=5.0, ge=0.05, le=3600)
+    rally_public_key: str | None = None
+    rally_hash_key: SecretStr | None = Field(default=None, min_length=32)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    smtp_starttls: bool = True
+    import_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1000, le=100 * 1024 * 1024)
+
+    @field_validator("rally_public_key")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            from bot.domain.sealing import load_public_key
+
+            load_public_key(value)  # raises ValueError with what is expected
+        return value
+
     # Where Discord is: only changed to run the bot against the local emulator (tests).
     discord_api_url: AnyHttpUrl | None = None
     discord_gateway_url: AnyUrl | None = None
@@ -74,7 +102,8 @@ def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
     name = str(first["loc"][0]).upper() if first["loc"] else "settings"
     allowed = ALLOWED.get(name, "a valid value")
-    shown = "" if name == "DISCORD_TOKEN" else f" (got {first.get('input')!r})"
+    secret = name in {"DISCORD_TOKEN", "RALLY_HASH_KEY", "SMTP_PASSWORD"}
+    shown = "" if secret else f" (got {first.get('input')!r})"
     return f"{name} is not valid{shown}: expected {allowed}."
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ import discord
 
 from bot.db.announcements import Announcement
 from bot.i18n import localizer
+from bot.services.images import ImageFile
 from bot.ui.milestones import announcement_embed, announcement_view
 from bot.ui.petition_views import announcement_tag
 
@@ -104,6 +106,14 @@ class AnnouncementDispatcher:
                         return message
         return None
 
+    async def _card(self, petition_id: int) -> ImageFile | None:
+        """The share card for the announcement; an announcement goes out even if it fails."""
+        try:
+            return await self.bot.services.images.card_by_id(petition_id)
+        except Exception:
+            log.exception("share card for petition %s failed; announcing without it", petition_id)
+            return None
+
     async def _deliver(self, row: Announcement) -> str:
         services = self.bot.services.milestones
         petition = await services.petition_for(row.petition_id) if row.petition_id else None
@@ -130,9 +140,16 @@ class AnnouncementDispatcher:
                 mentions = discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(settings.ping_role_id)]
                 )
+            embed = announcement_embed(tr, petition, row)
+            files = []
+            card = await self._card(petition.id)
+            if card is not None:
+                embed.set_image(url=f"attachment://{card.filename}")
+                files.append(discord.File(io.BytesIO(card.data), filename=card.filename))
             message = await channel.send(
                 content,
-                embed=announcement_embed(tr, petition, row),
+                embed=embed,
+                files=files,
                 view=announcement_view(tr, petition, row),
                 allowed_mentions=mentions,
                 nonce=f"rally-a{row.id}",

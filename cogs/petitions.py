@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,12 +12,14 @@ from discord.ext import commands
 from bot.db.petition_messages import ShownAt
 from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.ui.images.flyer import Paper
 from bot.ui.petition_views import (
     PetitionModal,
     after_signing_view,
     ask_to_delete,
     open_edit_modal,
     petition_view,
+    send_share,
     status_changed,
 )
 from bot.ui.petitions import list_embed, petition_embed, signed_message, withdrawn_message
@@ -26,6 +29,10 @@ if TYPE_CHECKING:
     from bot.client import RallyBot
 
 CODE = "The petition's 6-letter code, like PMFZYI"
+PAPERS = [
+    app_commands.Choice(name="A4", value="A4"),
+    app_commands.Choice(name="US Letter", value="Letter"),
+]
 
 
 class PetitionsCog(
@@ -109,6 +116,60 @@ class PetitionsCog(
         petition = await self.bot.services.petitions.withdraw(actor, code)
         await interaction.response.send_message(withdrawn_message(tr, petition), ephemeral=True)
         self.bot.live.touch_petition(petition.id)
+
+    @app_commands.command(
+        name="share", description="A share card, links and text to spread a petition"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def share(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        _, tr = await actor_and_localizer(interaction)
+        card = await self.bot.services.images.card(guild_of(interaction), code)
+        await send_share(interaction, tr, card.petition, card.data, card.filename)
+
+    @app_commands.command(
+        name="flyer", description="A printable PDF flyer with a QR code and tear-off strips"
+    )
+    @app_commands.describe(code=CODE, paper="Paper size: A4 (most of the world) or US Letter")
+    @app_commands.choices(paper=PAPERS)
+    @app_commands.autocomplete(code=petition_codes)
+    async def flyer(
+        self,
+        interaction: discord.Interaction[RallyBot],
+        code: app_commands.Range[str, 1, 100],
+        paper: app_commands.Choice[str] | None = None,
+    ) -> None:
+        _, tr = await actor_and_localizer(interaction)
+        size = Paper(paper.value) if paper else Paper.A4
+        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        pdf = await self.bot.services.images.flyer(petition.guild_id, petition.code, paper=size)
+        await interaction.followup.send(
+            tr.t("Print it and post it around campus or on a community board."),
+            file=discord.File(io.BytesIO(pdf.data), filename=pdf.filename),
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="chart", description="Signatures over time, with the goal and milestones"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def chart(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        png = await self.bot.services.images.chart(petition.guild_id, petition.code)
+        embed = discord.Embed(title=petition.title[:256], colour=discord.Colour(0xC8102E))
+        embed.set_image(url=f"attachment://{png.filename}")
+        await interaction.followup.send(
+            embed=embed,
+            file=discord.File(io.BytesIO(png.data), filename=png.filename),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="list", description="This server's open petitions")
     async def list_(self, interaction: discord.Interaction[RallyBot]) -> None:

@@ -15,7 +15,15 @@ from typing import Any, TextIO
 from bot.client import RallyBot
 from bot.config import Settings
 from bot.db import Database
-from bot.sandbox.emulator import Channel, DiscordEmulator, Guild, Interaction, Member, Message
+from bot.sandbox.emulator import (
+    Channel,
+    Deferred,
+    DiscordEmulator,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+)
 from bot.sandbox.emulator.harness import running_client
 from bot.sandbox.emulator.state import MANAGE_GUILD
 from bot.sandbox.transcript import render_message
@@ -70,9 +78,11 @@ class Demo:
         return saved
 
     def show_reply(self, who: Member, it: Interaction) -> None:
+        shown: set[int] = set()
         for message in [it.original, *it.followups]:
-            if message is None:
+            if message is None or message.id in shown:
                 continue
+            shown.add(message.id)
             where = "only you can see this" if message.flags & 64 else f"#{it.channel.name}"
             header = f"--- Rally → {who.user.username} ({where})"
             self.say(render_message(header, message, self.save_files(message)))
@@ -95,7 +105,8 @@ class Demo:
         if show:
             self.say(f"> {who.user.username}: /{name} {shown}".rstrip())
         it = await self.emu.run_command(who, self.announcements, name, options)
-        await it.response()
+        if isinstance(await it.response(), Deferred):
+            await it.wait_original(timeout=15)
         if show:
             self.show_reply(who, it)
         return it
@@ -155,6 +166,11 @@ class Demo:
         await self.settle(bot)
         self.step("What #announcements shows now (milestones, the refreshed petition)")
         self.show_channel(self.announcements)
+
+        self.step("Spreading the word: a share card, a printable flyer, a progress chart")
+        await self.click(self.anna, page, f"rally:share:{petition.id}", "Share")
+        await self.run(self.olga, "petition flyer", {"code": petition.code, "paper": "A4"})
+        await self.run(self.olga, "petition chart", {"code": petition.code})
 
         self.step("Members look around")
         await self.run(self.ben, "petition list")

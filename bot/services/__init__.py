@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 from bot.db import Database
 from bot.domain.clock import Clock, utcnow
+from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
+from bot.services.images import ImageService
+from bot.services.imports import ImportService
+from bot.services.links import LinkService
 from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
+from bot.services.signers import SignerConfig, SignerService
 
 
 @dataclass
@@ -16,11 +21,24 @@ class Services:
     guilds: GuildService
     petitions: PetitionService
     milestones: MilestoneService
+    signers: SignerService
+    links: LinkService
+    imports: ImportService
+    exports: ExportService
+    images: ImageService
 
     @classmethod
-    def build(cls, db: Database, clock: Clock = utcnow) -> Services:
+    def build(
+        cls, db: Database, clock: Clock = utcnow, *, signer_config: SignerConfig | None = None
+    ) -> Services:
+        config = signer_config or SignerConfig()
         return cls(
             guilds=GuildService(db, clock),
             petitions=PetitionService(db, clock),
             milestones=MilestoneService(db, clock),
+            signers=SignerService(db, clock, config),
+            links=LinkService(db, clock, config),
+            imports=ImportService(db, clock, config),
+            exports=ExportService(db, clock),
+            images=ImageService(db, clock),
         )

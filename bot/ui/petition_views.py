@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -95,11 +96,34 @@ async def sign_clicked(interaction: discord.Interaction[Any], petition_id: int) 
 
 async def share_clicked(interaction: discord.Interaction[Any], petition_id: int) -> None:
     _, tr = await actor_and_localizer(interaction)
-    petition = await _bot(interaction).services.petitions.get_by_id(petition_id)
+    card = await _bot(interaction).services.images.card_by_id(petition_id)
+    await send_share(interaction, tr, card.petition, card.data, card.filename)
+
+
+async def send_share(
+    interaction: discord.Interaction[Any],
+    tr: Localizer,
+    petition: Petition,
+    png: bytes,
+    filename: str,
+) -> None:
+    """The share card, the text to copy, and one link button per network — only for the member."""
+    settings = await _bot(interaction).services.guilds.settings(petition.guild_id)
+    url = petition.link or settings.invite_url
     text = share_text(tr, petition)
+    embed = discord.Embed(colour=discord.Colour(0xC8102E))
+    embed.set_image(url=f"attachment://{filename}")
+    mail = email_link(petition, text)
+    content = (
+        tr.t("Copy this and post it anywhere your friends will see it:") + f"\n```\n{text}\n```"
+    )
+    if len(content) + len(mail) < 1900:
+        content += "\n" + tr.t("By e-mail: {link}", link=mail)
     await interaction.response.send_message(
-        tr.t("Copy this and post it anywhere your friends will see it:") + f"\n```\n{text}\n```",
-        view=share_links_view(tr, petition, text),
+        content,
+        embed=embed,
+        file=discord.File(io.BytesIO(png), filename=filename),
+        view=share_links_view(tr, petition, text, url),
         ephemeral=True,
     )
 
@@ -170,8 +194,6 @@ def share_links(petition: Petition, text: str, url: str | None) -> list[tuple[st
     for name, pattern in SHARE_TARGETS:
         if "{url}" in pattern and not url:
             continue
-        if name == "E-mail":
-            continue  # Discord link buttons accept only http(s), discord and steam URLs
         links.append(
             (
                 name,
@@ -185,12 +207,19 @@ def share_links(petition: Petition, text: str, url: str | None) -> list[tuple[st
     return links
 
 
-def share_links_view(tr: Localizer, petition: Petition, text: str) -> discord.ui.View:
+def share_links_view(
+    tr: Localizer, petition: Petition, text: str, url: str | None
+) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for name, link in share_links(petition, text, petition.link):
-        if len(link) <= 512:
+    for name, link in share_links(petition, text, url):
+        # Discord link buttons take http(s) URLs of at most 512 characters; e-mail goes in the text
+        if link.startswith("https://") and len(link) <= 512:
             view.add_item(discord.ui.Button(label=name, url=link))
     return view
+
+
+def email_link(petition: Petition, text: str) -> str:
+    return dict(share_links(petition, text, None))["E-mail"]
 
 
 class PetitionModal(discord.ui.Modal):

@@ -1,0 +1,432 @@
+"""`/signers import`: count a CSV of people who signed elsewhere, without counting anyone twice.
+
+Guarantee: **an import counts all of its good rows or none of them.** The file is read in a worker
+thread (checked, de-duplicated within the file, hashed and sealed) and its rows are staged in
+chunks of `CHUNK_ROWS`, one short transaction each, so the bot keeps answering members meanwhile.
+Then one transaction matches the staged rows to people Rally already knows, inserts the new
+signers and signatures, moves the petition's counter, raises its goal and queues milestone
+announcements. If anything fails before that commit, the staged rows are deleted and the petition
+is exactly as it was; a bot stopped mid-import leaves staged rows that the next import deletes.
+Importing the same file twice counts nobody twice: the second time every row is a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from bot.db import Database, audit, imports, petitions
+from bot.db.imports import StagedRow
+from bot.domain.actors import Actor
+from bot.domain.clock import Clock, utcnow
+from bot.domain.csv_rows import (
+    PROBE_BYTES,
+    RowProblem,
+    SignerRow,
+    detect_encoding,
+    map_headers,
+    numbered_rows,
+    read_row,
+    sniff_delimiter,
+)
+from bot.domain.errors import PetitionGone
+from bot.domain.petitions import GoalChange, Petition, Status, goal_after
+from bot.domain.sealing import BatchSealer, Hasher, Sealer
+from bot.domain.signer_errors import ImportEmpty, ImportNoRows, ImportRunning, ImportTooLarge
+from bot.i18n import N_
+from bot.services.guilds import require_guild, require_organizer
+from bot.services.lookups import find_petition
+from bot.services.milestones import queue_crossings
+from bot.services.signers import SignerConfig
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5_000
+SAME_AS_LINE = N_("the same person as line {line}")
+SIGNED_BEFORE = N_("this person had already signed the petition")
+SAME_PERSON = N_("the same person as an earlier row")
+UNREADABLE_ROW = N_("the row could not be read as CSV")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProgress:
+    phase: str  # "reading", "counting"
+    rows_read: int
+    staged: int
+    rejected: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    petition: Petition
+    file_name: str
+    rows_read: int
+    imported: int
+    duplicates: int
+    rejected: int
+    problems: list[RowProblem]
+    goal_change: GoalChange | None
+    announcements: list[int] = field(default_factory=list)
+
+
+Progress = Callable[[ImportProgress], Awaitable[None]]
+
+
+class ProgressGate:
+    """Lets a progress update through at most once per `interval` seconds (the last always)."""
+
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self._last: float | None = None
+
+    def ready(self, *, final: bool = False) -> bool:
+        now = self.clock()
+        if final or self._last is None or now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
+
+
+@dataclass
+class Chunk:
+    rows: list[StagedRow]
+    problems: list[RowProblem]
+    rows_read: int
+
+
+class FileReader:
+    """Reads a CSV file in a worker thread: one chunk of checked, hashed, sealed rows per call."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        hasher: Hasher,
+        sealer: Sealer | None,
+        now: datetime,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> None:
+        self.path = path
+        self.hasher = hasher
+        self.sealer = sealer
+        self.now = now
+        self.chunk_rows = chunk_rows
+        self._handle: IO[str] | None = None
+        self._records: Iterator[tuple[int, list[str] | None]] | None = None
+        self._seen_email: dict[str, int] = {}
+        self._seen_person: dict[str, int] = {}
+
+    def _chunks(self) -> Iterator[bytes]:
+        with self.path.open("rb") as raw:
+            while block := raw.read(PROBE_BYTES):
+                yield block
+
+    def open(self) -> None:
+        """Check the encoding, find the delimiter and map the header; raise before any write."""
+        encoding = detect_encoding(self._chunks)
+        handle = self.path.open(encoding=encoding, newline="")
+        self._handle = handle
+        first = ""
+        while not first.strip():
+            first = handle.readline()
+            if not first:
+                raise ImportEmpty()
+        handle.seek(0)
+        records = numbered_rows(handle, sniff_delimiter(first))
+        _, header = next(records, (0, None))
+        if header is None:
+            raise ImportEmpty()
+        self.columns = map_headers(header)
+        self._records = records
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def next_chunk(self) -> Chunk | None:
+        assert self._records is not None
+        batch = self.sealer.batch() if self.sealer else None
+        rows: list[StagedRow] = []
+        problems: list[RowProblem] = []
+        read = 0
+        for line, cells in self._records:
+            read += 1
+            parsed = (
+                RowProblem(line, "rejected", UNREADABLE_ROW)
+                if cells is None
+                else read_row(cells, self.columns, line, self.now)
+            )
+            if isinstance(parsed, RowProblem):
+                problems.append(parsed)
+            else:
+                staged = self._stage(parsed, batch)
+                if isinstance(staged, RowProblem):
+                    problems.append(staged)
+                else:
+                    rows.append(staged)
+            if read >= self.chunk_rows:
+                break
+        if read == 0:
+            return None
+        return Chunk(rows, problems, read)
+
+    def _stage(self, row: SignerRow, batch: BatchSealer | None) -> StagedRow | RowProblem:
+        email_hash = self.hasher.email(row.email_key) if row.email_key else None
+        person_hash = (
+            self.hasher.name_postal(row.name, row.postal_code) if row.postal_code else None
+        )
+        earlier = (self._seen_email.get(email_hash) if email_hash else None) or (
+            self._seen_person.get(person_hash) if person_hash else None
+        )
+        if earlier is not None:
+            return RowProblem(row.line, "duplicate", SAME_AS_LINE, {"line": earlier})
+        if email_hash:
+            self._seen_email[email_hash] = row.line
+        if person_hash:
+            self._seen_person[person_hash] = row.line
+        seal = batch.seal_optional if batch is not None else None
+        return StagedRow(
+            line=row.line,
+            email_hash=email_hash,
+            name_postal_hash=person_hash,
+            sealed_name=seal(row.name) if seal else None,
+            sealed_postal_code=seal(row.postal_code) if seal else None,
+            sealed_email=seal(row.email) if seal else None,
+            sealed_phone=seal(row.phone) if seal else None,
+            signed_at=row.signed_at or self.now,
+            referral=row.referral,
+        )
+
+
+class ImportService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        config: SignerConfig | None = None,
+        *,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.config = config or SignerConfig()
+        self.chunk_rows = chunk_rows
+        self._running: set[int] = set()
+
+    @property
+    def max_bytes(self) -> int:
+        return self.config.import_max_bytes
+
+    def check_size(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise ImportTooLarge(limit=self.max_bytes)
+
+    async def prepare(self, actor: Actor, raw_code: str) -> Petition:
+        """The petition to import into, after the organizer and key checks (before a download)."""
+        self.config.require_hasher()
+        async with self.db.read() as conn:
+            await require_organizer(conn, actor)
+            petition = await find_petition(conn, require_guild(actor), raw_code)
+        if petition.id in self._running:
+            raise ImportRunning()
+        return petition
+
+    async def run(
+        self,
+        actor: Actor,
+        raw_code: str,
+        path: Path,
+        file_name: str,
+        progress: Progress | None = None,
+    ) -> ImportSummary:
+        petition = await self.prepare(actor, raw_code)
+        hasher = self.config.require_hasher()
+        self.check_size(await asyncio.to_thread(os.path.getsize, path))
+        now = self.clock()
+        reader = FileReader(
+            path, hasher=hasher, sealer=self.config.sealer, now=now, chunk_rows=self.chunk_rows
+        )
+        self._running.add(petition.id)
+        try:
+            await asyncio.to_thread(reader.open)
+            chunk = await asyncio.to_thread(reader.next_chunk)
+            if chunk is None:
+                raise ImportNoRows()
+            return await self._import(actor, petition, reader, chunk, file_name, now, progress)
+        finally:
+            reader.close()
+            self._running.discard(petition.id)
+
+    async def _import(
+        self,
+        actor: Actor,
+        petition: Petition,
+        reader: FileReader,
+        first: Chunk,
+        file_name: str,
+        now: datetime,
+        progress: Progress | None,
+    ) -> ImportSummary:
+        async with self.db.transaction() as conn:
+            if len(self._running) == 1:
+                await imports.discard_abandoned(conn, now)
+            import_id = await imports.start(
+                conn,
+                guild_id=petition.guild_id,
+                petition_id=petition.id,
+                file_name=file_name[:200],
+                created_by=actor.user_id,
+                now=now,
+            )
+        problems: list[RowProblem] = []
+        rows_read = staged = 0
+        chunk: Chunk | None = first
+        pending: asyncio.Task[Chunk | None] | None = None
+        try:
+            while chunk is not None:
+                pending = asyncio.create_task(asyncio.to_thread(reader.next_chunk))
+                async with self.db.transaction() as conn:
+                    await imports.stage(conn, import_id, chunk.rows)
+                rows_read += chunk.rows_read
+                staged += len(chunk.rows)
+                problems.extend(chunk.problems)
+                if progress is not None:
+                    await progress(self._progress("reading", rows_read, staged, problems))
+                chunk = await pending
+                pending = None
+            if progress is not None:
+                await progress(self._progress("counting", rows_read, staged, problems))
+            return await self._count(
+                actor, petition, import_id, file_name, rows_read, problems, now
+            )
+        except BaseException:
+            if pending is not None:
+                with contextlib.suppress(BaseException):
+                    await pending
+            async with self.db.transaction() as conn:
+                await imports.discard(conn, import_id)
+                await imports.finish(
+                    conn,
+                    import_id,
+                    status="failed",
+                    rows_read=rows_read,
+                    imported=0,
+                    duplicates=0,
+                    rejected=0,
+                    now=self.clock(),
+                )
+            log.warning(
+                "import %s into petition %s failed; nothing counted", import_id, petition.id
+            )
+            raise
+
+    @staticmethod
+    def _progress(
+        phase: str, rows_read: int, staged: int, problems: list[RowProblem]
+    ) -> ImportProgress:
+        duplicates = sum(1 for p in problems if p.kind == "duplicate")
+        return ImportProgress(phase, rows_read, staged, len(problems) - duplicates, duplicates)
+
+    async def _count(
+        self,
+        actor: Actor,
+        petition: Petition,
+        import_id: int,
+        file_name: str,
+        rows_read: int,
+        problems: list[RowProblem],
+        now: datetime,
+    ) -> ImportSummary:
+        async with self.db.transaction() as conn:
+            current = await petitions.by_id(conn, petition.id)
+            if current is None or current.status is Status.DELETED:
+                raise PetitionGone()
+            counted = await imports.count_staged(
+                conn,
+                import_id,
+                petition_id=current.id,
+                guild_id=current.guild_id,
+                source=f"import:{file_name[:100]}",
+                now=now,
+            )
+            change: GoalChange | None = None
+            queued: list[int] = []
+            if counted.imported:
+                _, total = await petitions.add_signatures(conn, current.id, counted.imported)
+                change = goal_after(total, current.goal)
+                if change is not None:
+                    await petitions.change_goal(conn, current.id, change, reason="reached", now=now)
+                queued = await queue_crossings(
+                    conn,
+                    current,
+                    old_total=current.total,
+                    new_total=total,
+                    goal_change=change,
+                    now=now,
+                )
+            problems = (
+                problems
+                + [RowProblem(line, "duplicate", SIGNED_BEFORE) for line in counted.signed_before]
+                + [RowProblem(line, "duplicate", SAME_PERSON) for line in counted.same_person]
+            )
+            problems.sort(key=lambda p: p.line)
+            duplicates = sum(1 for p in problems if p.kind == "duplicate")
+            rejected = len(problems) - duplicates
+            await imports.discard(conn, import_id)
+            await imports.finish(
+                conn,
+                import_id,
+                status="done",
+                rows_read=rows_read,
+                imported=counted.imported,
+                duplicates=duplicates,
+                rejected=rejected,
+                now=now,
+            )
+            await audit.record(
+                conn,
+                guild_id=current.guild_id,
+                actor_id=actor.user_id,
+                action="signers.import",
+                subject=current.code,
+                now=now,
+                details={
+                    "file": file_name[:100],
+                    "rows": rows_read,
+                    "imported": counted.imported,
+                    "duplicates": duplicates,
+                    "rejected": rejected,
+                },
+            )
+            updated = await petitions.by_id(conn, current.id)
+        assert updated is not None
+        log.info(
+            "import %s: %d rows, %d counted, %d duplicates, %d rejected",
+            import_id,
+            rows_read,
+            counted.imported,
+            duplicates,
+            rejected,
+        )
+        return ImportSummary(
+            updated,
+            file_name,
+            rows_read,
+            counted.imported,
+            duplicates,
+            rejected,
+            problems,
+            change,
+            queued,
+        )
