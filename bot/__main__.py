@@ -14,6 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot import keys_cli
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database, DatabaseError, backup_database
 from bot.logs import configure
@@ -37,6 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub.add_parser("sync", help="run the bot, forcing a sync of the slash commands")
     backup = sub.add_parser("backup", help="copy the live database to PATH")
     backup.add_argument("path", type=Path)
+    keys_cli.add_parsers(sub)
     return parser.parse_args(argv)
 
 
@@ -57,12 +59,14 @@ async def run_bot(settings: Settings, *, force_sync: bool) -> int:
 
     from bot.client import RallyBot
     from bot.services import Services
+    from bot.services.signers import SignerConfig
 
     assert settings.discord_token is not None
     point_at_discord(settings)
     db = Database(settings.database_path)
     await db.open()
-    bot = RallyBot(settings=settings, db=db, services=Services.build(db), force_sync=force_sync)
+    services = Services.build(db, signer_config=SignerConfig.from_settings(settings))
+    bot = RallyBot(settings=settings, db=db, services=services, force_sync=force_sync)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
@@ -93,6 +97,9 @@ async def run_sandbox(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    handled = keys_cli.run(args)  # `keys new` and `export` run on an organizer's own machine
+    if handled is not None:
+        return handled
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -16,10 +16,13 @@ from bot.command_i18n import RallyTranslator
 from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
+from bot.drive_status import DriveStatusMessages
 from bot.live import LiveMessages
 from bot.outbox import AnnouncementDispatcher
+from bot.scheduler import DriveScheduler
 from bot.services import Services
 from bot.tree import RallyTree
+from bot.ui.drive_views import DRIVE_ITEMS
 from bot.ui.petition_views import PERSISTENT_ITEMS
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,8 @@ class RallyBot(commands.AutoShardedBot):
         self.synced_commands = False
         self.live = LiveMessages(self, interval=settings.live_refresh_seconds)
         self.announcer = AnnouncementDispatcher(self, poll_seconds=settings.outbox_poll_seconds)
+        self.drive_status = DriveStatusMessages(self, interval=settings.live_refresh_seconds)
+        self.drives_scheduler = DriveScheduler(self, poll_seconds=settings.outbox_poll_seconds)
 
     async def setup_hook(self) -> None:
         if not self.db.is_open:
@@ -72,9 +77,11 @@ class RallyBot(commands.AutoShardedBot):
         await self.tree.set_translator(RallyTranslator())
         for name in extension_names():
             await self.load_extension(name)
-        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS, *DRIVE_ITEMS)
         self.live.start()
         self.announcer.start()
+        self.drive_status.start()
+        self.drives_scheduler.start()
         self.synced_commands = await self.sync_commands(force=self.force_sync)
 
     def _sync_target(self) -> discord.Object | None:
@@ -112,13 +119,16 @@ class RallyBot(commands.AutoShardedBot):
     def signatures_changed(self, petition_id: int, announcements: list[int]) -> None:
         """After a count changed: refresh the petition's messages, send what was queued."""
         self.live.touch_petition(petition_id)
+        self.drive_status.touch_petition(petition_id)
         if announcements:
             self.announcer.wake()
 
     async def close(self) -> None:
         try:
+            await self.drives_scheduler.stop()
             await self.announcer.stop()
             await self.live.stop()
+            await self.drive_status.stop()
             self.services.images.close()
             await super().close()
         finally:

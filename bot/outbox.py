@@ -20,8 +20,10 @@ import aiohttp
 import discord
 
 from bot.db.announcements import Announcement
+from bot.domain.petitions import Petition
 from bot.i18n import localizer
 from bot.services.images import ImageFile
+from bot.ui.drives import DRIVE_KINDS, drive_announcement_embed
 from bot.ui.milestones import announcement_embed, announcement_view
 from bot.ui.petition_views import announcement_tag
 
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 
 FaultHook = Callable[[str, Announcement], Awaitable[None]]
 HISTORY_LOOKBACK = 50
+#: The kinds that ping the milestone role (drive schedule posts and recruits never ping).
+PINGED_KINDS = frozenset({"milestone", "goal", "drive_goal"})
 
 
 class AnnouncementDispatcher:
@@ -90,7 +94,7 @@ class AnnouncementDispatcher:
         return guild.system_channel.id if guild and guild.system_channel else None
 
     async def _already_posted(
-        self, channel: discord.PartialMessageable, row: Announcement
+        self, channel: discord.abc.Messageable, row: Announcement
     ) -> discord.Message | None:
         """Find this row's message in the channel (after a crash between send and mark)."""
         assert row.petition_id is not None
@@ -122,6 +126,12 @@ class AnnouncementDispatcher:
             await services.give_up(row.id, "no petition" if petition is None else "no channel")
             log.warning("announcement %s dropped: nowhere to post it", row.id)
             return "failed"
+        recruiter: str | None = None
+        if row.kind == "recruit":
+            # Named in the channel only if they chose to show their name; else thanked by DM.
+            recruiter = await self.bot.services.drives.recruiter_name(int(row.payload["user_id"]))
+            if recruiter is None:
+                return await self._deliver_dm(row, petition)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
         try:
             if row.attempts > 0:
@@ -135,12 +145,16 @@ class AnnouncementDispatcher:
             tr = localizer((await self.bot.services.guilds.settings(row.guild_id)).language)
             content = None
             mentions = discord.AllowedMentions.none()
-            if settings.ping_role_id:
+            if settings.ping_role_id and row.kind in PINGED_KINDS:
                 content = f"<@&{settings.ping_role_id}>"
                 mentions = discord.AllowedMentions(
                     everyone=False, users=False, roles=[discord.Object(settings.ping_role_id)]
                 )
-            embed = announcement_embed(tr, petition, row)
+            embed = (
+                drive_announcement_embed(tr, petition, row, recruiter=recruiter)
+                if row.kind in DRIVE_KINDS
+                else announcement_embed(tr, petition, row)
+            )
             files = []
             card = await self._card(petition.id)
             if card is not None:
@@ -171,3 +185,35 @@ class AnnouncementDispatcher:
             await services.retry_later(row, type(exc).__name__)
             log.warning("announcement %s: %s; retrying later", row.id, type(exc).__name__)
             return "retry"
+
+    async def _deliver_dm(self, row: Announcement, petition: Petition) -> str:
+        """Congratulate a recruiter privately. A closed DM fails this row alone: it never holds
+        up the server's other announcements."""
+        services = self.bot.services.milestones
+        user_id = int(row.payload["user_id"])
+        try:
+            channel = await self.bot.create_dm(discord.Object(user_id))
+            if row.attempts > 0:
+                found = await self._already_posted(channel, row)
+                if found is not None:
+                    await services.mark_sent(row.id, channel_id=channel.id, message_id=found.id)
+                    return "found"
+            await services.mark_attempt(row.id)
+            tr = localizer(
+                await self.bot.services.guilds.member_language(user_id)
+                or (await self.bot.services.guilds.settings(row.guild_id)).language
+            )
+            message = await channel.send(
+                embed=drive_announcement_embed(tr, petition, row),
+                view=announcement_view(tr, petition, row),
+                nonce=f"rally-a{row.id}",
+            )
+            await services.mark_sent(row.id, channel_id=channel.id, message_id=message.id)
+            return "sent"
+        except discord.HTTPException as exc:
+            await services.give_up(row.id, f"DM: HTTP {exc.status} code {exc.code}")
+            log.info("announcement %s: the recruiter's DM failed (HTTP %s)", row.id, exc.status)
+            return "failed"
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            await services.give_up(row.id, f"DM: {type(exc).__name__}")
+            return "failed"

@@ -8,9 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.drive_errors import RewardRoleRefused
 from bot.domain.errors import InvalidInput
 from bot.i18n import N_
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.ui.drives import rewards_text
 from bot.ui.milestones import history_embed, settings_text
 
 if TYPE_CHECKING:
@@ -122,6 +124,46 @@ class MilestonesCog(
         await interaction.response.send_message(
             embed=history_embed(tr, found, rows, guild_id), ephemeral=True
         )
+
+    @app_commands.command(
+        name="reward", description="Give a role to members whose recruits reach a count"
+    )
+    @app_commands.describe(
+        recruits="How many recruits (signatures made with their code) earn the role",
+        role="The role to give; leave it out to stop rewarding that count",
+    )
+    async def reward(
+        self,
+        interaction: discord.Interaction[RallyBot],
+        recruits: app_commands.Range[int, 1, 1_000_000],
+        role: discord.Role | None = None,
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        await self.bot.services.guilds.require_organizer(actor)
+        if role is not None:
+            await check_grantable(interaction, role)
+        rewards = await self.bot.services.rewards.configure(
+            actor, recruits, role.id if role else None
+        )
+        await interaction.response.send_message(
+            tr.t("Saved.") + "\n" + rewards_text(tr, rewards), ephemeral=True
+        )
+        self.bot.drives_scheduler.wake()
+
+
+async def check_grantable(interaction: discord.Interaction[RallyBot], role: discord.Role) -> None:
+    """Refuse a role Rally could not grant: @everyone or a bot's role, no Manage Roles, or a
+    role at or above Rally's own highest role (Discord would answer 403)."""
+    if role.is_default() or role.managed:
+        raise InvalidInput(N_("Choose a role members can hold, not @everyone or a bot's role."))
+    guild = interaction.guild
+    me = guild.me if guild is not None else None
+    if guild is None or me is None or not interaction.app_permissions.manage_roles:
+        raise RewardRoleRefused(role=str(role.id))
+    positions = {r.id: r.position for r in await guild.fetch_roles()}
+    top = max((positions.get(r.id, 0) for r in me.roles), default=0)
+    if positions.get(role.id, role.position) >= top:
+        raise RewardRoleRefused(role=str(role.id))
 
 
 async def setup(bot: RallyBot) -> None:

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.db.petition_messages import ShownAt
 from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.ui.drives import signed_reply
 from bot.ui.images.flyer import Paper
 from bot.ui.petition_views import (
     PetitionModal,
@@ -22,7 +23,7 @@ from bot.ui.petition_views import (
     send_share,
     status_changed,
 )
-from bot.ui.petitions import list_embed, petition_embed, signed_message, withdrawn_message
+from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
 from bot.ui.views import PagerView
 
 if TYPE_CHECKING:
@@ -94,15 +95,20 @@ class PetitionsCog(
             )
 
     @app_commands.command(name="sign", description="Sign a petition")
-    @app_commands.describe(code=CODE)
+    @app_commands.describe(
+        code=CODE, referral="The invite code of the volunteer who asked you to sign, like ANNA7"
+    )
     @app_commands.autocomplete(code=petition_codes)
     async def sign(
-        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+        self,
+        interaction: discord.Interaction[RallyBot],
+        code: app_commands.Range[str, 1, 100],
+        referral: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        result = await self.bot.services.petitions.sign_by_code(actor, code)
+        result = await self.bot.services.petitions.sign_by_code(actor, code, referral)
         await interaction.response.send_message(
-            signed_message(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
+            signed_reply(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
         )
         self.bot.signatures_changed(result.petition.id, result.announcements)
 

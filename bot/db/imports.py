@@ -119,17 +119,12 @@ async def count_staged(
     # 3. new people: ids above every existing record, in staging order
     base = int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM signers"))
     await conn.execute(
-        "UPDATE import_rows SET is_new = 1, signer_id = :base + id "
-        "WHERE import_id = :import AND signer_id IS NULL AND outcome IS NULL",
-        {**params, "base": base},
-    )
-    await conn.execute(
         "INSERT INTO signers (id, source, sealed_name, sealed_postal_code, sealed_email, "
         "sealed_phone, email_hash, name_postal_hash, created_at) "
-        "SELECT signer_id, :source, sealed_name, sealed_postal_code, sealed_email, sealed_phone, "
-        "email_hash, name_postal_hash, :now FROM import_rows "
-        "WHERE import_id = :import AND is_new = 1 ORDER BY id",
-        {**params, "source": source, "now": to_text(now)},
+        "SELECT :base + id, :source, sealed_name, sealed_postal_code, sealed_email, "
+        "sealed_phone, email_hash, name_postal_hash, :now FROM import_rows "
+        "WHERE import_id = :import AND signer_id IS NULL AND outcome IS NULL ORDER BY id",
+        {**params, "base": base, "source": source, "now": to_text(now)},
     )
     # 4. referral codes of this petition's drives
     await conn.execute(
@@ -149,10 +144,11 @@ async def count_staged(
     imported = await conn.execute_rowcount(
         "INSERT INTO signatures (petition_id, signer_id, guild_id, source, status, "
         "referral_code_id, drive_id, signer_number, signed_at) "
-        "SELECT :petition, signer_id, :guild, 'import', 'counted', referral_code_id, drive_id, "
+        "SELECT :petition, COALESCE(signer_id, :base + id), :guild, 'import', 'counted', "
+        "referral_code_id, drive_id, "
         ":first + ROW_NUMBER() OVER (ORDER BY id) - 1, signed_at FROM import_rows "
         "WHERE import_id = :import AND outcome IS NULL ORDER BY id",
-        {**params, "guild": guild_id, "first": first},
+        {**params, "guild": guild_id, "first": first, "base": base},
     )
     if imported:
         await conn.execute(

@@ -316,9 +316,11 @@ async def forget(conn: Connection, user_id: int, signer_id: int | None, now: dat
     """Erase a member's personal data from every table; counts stay as they were.
 
     Signatures stay counted but lose their signer; the record keeps no field; the Discord link,
-    pending codes and claims go; referral codes go (recruits' signatures stay, unattributed); a
-    drive participation stays for its team's totals under an anonymous negative id; the member's
-    id is cleared wherever Rally recorded it as an actor or author.
+    pending codes and claims go. Referral codes are renamed to a random token (the code people
+    knew, often made from a name, is gone; recruits stay credited, so drive and team totals stay
+    right) and the drive participation stays under an anonymous negative id. Reward roles granted
+    to the member are forgotten (the role itself stays in Discord). The member's id is cleared
+    wherever Rally recorded it as an actor or author.
     """
     anonymized = 0
     if signer_id is not None:
@@ -334,19 +336,21 @@ async def forget(conn: Connection, user_id: int, signer_id: int | None, now: dat
             (to_text(now), signer_id),
         )
     mine = "SELECT id FROM drive_participants WHERE user_id = ? OR signer_id = ?"
-    await conn.execute(
-        "UPDATE signatures SET referral_code_id = NULL WHERE referral_code_id IN "
-        f"(SELECT id FROM referral_codes WHERE participant_id IN ({mine}))",
-        (user_id, signer_id),
-    )
     codes = await conn.execute_rowcount(
-        f"DELETE FROM referral_codes WHERE participant_id IN ({mine})", (user_id, signer_id)
+        "UPDATE referral_codes SET code = 'forgotten:' || lower(hex(randomblob(8))) "
+        f"WHERE participant_id IN ({mine})",
+        (user_id, signer_id),
     )
     await conn.execute(
         "UPDATE drive_participants SET user_id = -id, signer_id = NULL "
         "WHERE user_id = ? OR signer_id = ?",
         (user_id, signer_id),
     )
+    for table in ("reward_grants", "reward_checks"):
+        if await conn.fetchval(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ):
+            await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
     for sql in (
         "DELETE FROM member_links WHERE user_id = ?",
         "DELETE FROM link_codes WHERE user_id = ?",

@@ -30,6 +30,7 @@ import re
 import secrets
 import unicodedata
 
+from nacl.bindings import crypto_box_beforenm, crypto_box_easy_afternm
 from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey, SealedBox
 from nacl.utils import random as random_bytes
@@ -113,13 +114,17 @@ class Sealer:
 
 
 class BatchSealer:
+    """One ephemeral key for a batch; each field gets its own random nonce. The output opens
+    with `Box(private_key, ephemeral_public_key).decrypt(nonce + box)`."""
+
     def __init__(self, public_key: PublicKey) -> None:
         ephemeral = PrivateKey.generate()
         self._prefix = bytes([BATCH]) + bytes(ephemeral.public_key)
-        self._box = Box(ephemeral, public_key)
+        self._shared = crypto_box_beforenm(bytes(public_key), bytes(ephemeral))
 
     def seal(self, text: str) -> bytes:
-        return self._prefix + bytes(self._box.encrypt(_pad(text), random_bytes(Box.NONCE_SIZE)))
+        nonce = random_bytes(Box.NONCE_SIZE)
+        return self._prefix + nonce + crypto_box_easy_afternm(_pad(text), nonce, self._shared)
 
     def seal_optional(self, text: str | None) -> bytes | None:
         return None if text is None else self.seal(text)

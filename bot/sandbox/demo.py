@@ -28,6 +28,7 @@ from bot.sandbox.emulator.harness import running_client
 from bot.sandbox.emulator.state import MANAGE_GUILD
 from bot.sandbox.transcript import render_message
 from bot.services import Services
+from bot.services.signers import SignerConfig
 
 log = logging.getLogger(__name__)
 
@@ -201,9 +202,8 @@ async def run_demo(settings: Settings, *, out: TextIO | None = None) -> int:
             "outbox_poll_seconds": 0.2,
         }
     )
-    bot = SandboxBot(
-        settings=bot_settings, db=db, services=Services.build(db), guild_ready_timeout=0.1
-    )
+    services = Services.build(db, signer_config=SignerConfig.from_settings(bot_settings))
+    bot = SandboxBot(settings=bot_settings, db=db, services=services, guild_ready_timeout=0.1)
     print(
         "Rally sandbox: a local Discord emulator on "
         f"{emu.base_url} with the server '{demo.guild.name}'.",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.db import Database
 from bot.domain.clock import Clock, utcnow
+from bot.services.drives import DriveService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.images import ImageService
@@ -13,6 +14,8 @@ from bot.services.imports import ImportService
 from bot.services.links import LinkService
 from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
+from bot.services.referrals import RunningDrives
+from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
 
 
@@ -26,19 +29,24 @@ class Services:
     imports: ImportService
     exports: ExportService
     images: ImageService
+    drives: DriveService
+    rewards: RewardService
 
     @classmethod
     def build(
         cls, db: Database, clock: Clock = utcnow, *, signer_config: SignerConfig | None = None
     ) -> Services:
         config = signer_config or SignerConfig()
+        running = RunningDrives()  # shared: signing counts for the drives this one changes
         return cls(
             guilds=GuildService(db, clock),
-            petitions=PetitionService(db, clock),
+            petitions=PetitionService(db, clock, running),
             milestones=MilestoneService(db, clock),
             signers=SignerService(db, clock, config),
             links=LinkService(db, clock, config),
             imports=ImportService(db, clock, config),
             exports=ExportService(db, clock),
             images=ImageService(db, clock),
+            drives=DriveService(db, clock, running),
+            rewards=RewardService(db, clock),
         )

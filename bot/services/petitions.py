@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.db import Database, audit, petition_messages, petitions, signatures, signers
+from bot.db import Database, audit, drives, petition_messages, petitions, signatures, signers
 from bot.db.database import Connection
 from bot.db.petition_messages import ShownAt
 from bot.db.signatures import DuplicateSignature
@@ -34,6 +34,7 @@ from bot.i18n import N_, Lazy
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition
 from bot.services.milestones import queue_crossings
+from bot.services.referrals import DriveNews, RunningDrives, after_signing, parse_referral, resolve
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -45,6 +46,8 @@ class SignResult:
     signer_number: int
     goal_change: GoalChange | None
     announcements: list[int]
+    #: Set when a drive was running: what the signature did for it, the signer's own code.
+    drive: DriveNews | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +75,12 @@ async def _rise_goal(
 
 
 class PetitionService:
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, db: Database, clock: Clock = utcnow, running: RunningDrives | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.running = running or RunningDrives()
 
     # -- reading -----------------------------------------------------------------------------
     async def _find(self, conn: Connection, guild_id: int, raw_code: str) -> Petition:
@@ -280,9 +286,15 @@ class PetitionService:
         return CountResult(updated, change, queued)
 
     # -- members -----------------------------------------------------------------------------
-    async def sign(self, actor: Actor, petition_id: int) -> SignResult:
-        """Sign as the member's signer record; one transaction, exact under any concurrency."""
+    async def sign(self, actor: Actor, petition_id: int, referral: str | None = None) -> SignResult:
+        """Sign as the member's signer record; one transaction, exact under any concurrency.
+
+        During a drive the signature counts for it, and with a `referral` code for the drive
+        participant whose code it is (never the member themselves; a code of another petition's
+        drive, or of a drive not running, is refused and nothing is written).
+        """
         now = self.clock()
+        code = parse_referral(referral)
         async with self.db.transaction() as conn:
             petition = await self._owned(conn, actor, petition_id)
             signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
@@ -291,17 +303,34 @@ class PetitionService:
                 raise AlreadySigned(title=petition.title, date=earlier.signed_at)
             if not petition.is_open:
                 raise PetitionClosed(title=petition.title)
+            window = await self.running.running(conn, petition.id, now)
+            referred = None
+            if code is not None:
+                referred = await resolve(conn, petition, actor.user_id, code, now)
+                window = referred.drive.window()
             total, number = await petitions.count_new_signature(conn, petition.id)
             try:
-                await signatures.insert(
-                    conn,
-                    petition_id=petition.id,
-                    signer_id=signer_id,
-                    guild_id=actor.guild_id,
-                    source="discord",
-                    signer_number=number,
-                    now=now,
-                )
+                if window is None:
+                    await signatures.insert(
+                        conn,
+                        petition_id=petition.id,
+                        signer_id=signer_id,
+                        guild_id=actor.guild_id,
+                        source="discord",
+                        signer_number=number,
+                        now=now,
+                    )
+                else:
+                    await drives.insert_signature(
+                        conn,
+                        petition_id=petition.id,
+                        signer_id=signer_id,
+                        guild_id=actor.guild_id,
+                        signer_number=number,
+                        drive_id=window.drive_id,
+                        referral_code_id=referred.code_id if referred else None,
+                        now=now,
+                    )
             except DuplicateSignature:
                 raise AlreadySigned(title=petition.title, date=now) from None
             change = await _rise_goal(conn, petition.id, total, petition.goal, now)
@@ -313,17 +342,25 @@ class PetitionService:
                 goal_change=change,
                 now=now,
             )
+            news = None
+            if window is not None:
+                news = await after_signing(
+                    conn, petition, window, referred, user_id=actor.user_id, now=now
+                )
+                queued += news.announcements
         updated = replace(
             petition,
             signature_count=petition.signature_count + 1,
             goal=change.to_goal if change else petition.goal,
             updated_at=now,
         )
-        return SignResult(updated, number, change, queued)
+        return SignResult(updated, number, change, queued, news)
 
-    async def sign_by_code(self, actor: Actor, raw_code: str) -> SignResult:
+    async def sign_by_code(
+        self, actor: Actor, raw_code: str, referral: str | None = None
+    ) -> SignResult:
         petition = await self.get(require_guild(actor), raw_code)
-        return await self.sign(actor, petition.id)
+        return await self.sign(actor, petition.id, referral)
 
     async def withdraw(self, actor: Actor, raw_code: str) -> Petition:
         async with self.db.transaction() as conn:

@@ -8,6 +8,7 @@ from bot.db.announcements import Announcement, MilestoneSettings
 from bot.domain.petitions import Petition
 from bot.i18n import Localizer
 from bot.ui.about import COLOR
+from bot.ui.drives import DRIVE_KINDS, drive_history_label
 from bot.ui.petition_views import PetitionButton, announcement_tag
 from bot.ui.text import escape, progress_bar
 
@@ -70,11 +71,12 @@ def history_embed(
     embed = discord.Embed(title=tr.t("Milestones of {code}", code=petition.code), colour=COLOR)
     lines = []
     for row in rows[-25:]:
-        what = (
-            tr.t("Goal {goal} reached", goal=row.threshold or 0)
-            if row.kind == "goal"
-            else tr.tn("{count} signature", "{count} signatures", row.threshold or 0)
-        )
+        if row.kind in DRIVE_KINDS:
+            what = drive_history_label(tr, row)
+        elif row.kind == "goal":
+            what = tr.t("Goal {goal} reached", goal=row.threshold or 0)
+        else:
+            what = tr.tn("{count} signature", "{count} signatures", row.threshold or 0)
         when = tr.datetime(row.sent_at or row.created_at)
         if row.status == "sent" and row.message_id and row.channel_id:
             link = f"https://discord.com/channels/{guild_id}/{row.channel_id}/{row.message_id}"

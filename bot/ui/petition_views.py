@@ -23,7 +23,8 @@ from bot.domain.petitions import (
 from bot.i18n import Localizer
 from bot.interactions import actor_and_localizer
 from bot.tree import report_error
-from bot.ui.petitions import letter_embeds, petition_embed, share_text, signed_message
+from bot.ui.drives import signed_reply
+from bot.ui.petitions import letter_embeds, petition_embed, share_text
 from bot.ui.views import ConfirmView, OwnedView
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ async def sign_clicked(interaction: discord.Interaction[Any], petition_id: int) 
     actor, tr = await actor_and_localizer(interaction)
     result = await _bot(interaction).services.petitions.sign(actor, petition_id)
     await interaction.response.send_message(
-        signed_message(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
+        signed_reply(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
     )
     _bot(interaction).signatures_changed(result.petition.id, result.announcements)
 

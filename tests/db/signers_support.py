@@ -133,7 +133,7 @@ async def snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
     async with db.read() as conn:
         tables = [r[0] for r in await conn.fetchall(TABLES_SQL)]
         return {
-            t: [tuple(r) for r in await conn.fetchall(f"SELECT * FROM {t} ORDER BY rowid")]
+            t: sorted((tuple(r) for r in await conn.fetchall(f"SELECT * FROM {t}")), key=repr)
             for t in tables
         }
 

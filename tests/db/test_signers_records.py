@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,54 @@ async def test_forget_erases_everywhere_and_totals_stay(
             "SELECT actor_id, details FROM audit_log WHERE action = 'me.forget'"
         )
     assert audit and audit[0][0] is None and "Anna" not in audit[0][1]
+
+
+async def test_forget_erases_referral_identity_but_keeps_drive_totals(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    services = build(db, clock, None)
+    petition = await services.petitions.create(organizer(), DRAFT)
+    await services.petitions.sign(member(ANNA), petition.id)
+    async with db.transaction() as conn:
+        drive = await conn.execute(
+            "INSERT INTO drives (guild_id, petition_id, name, goal, starts_at, ends_at, "
+            "channel_id, created_by, created_at) VALUES (1001, ?, 'Week', 10, '2026-11-01', "
+            "'2026-12-01', 5, 1, '2026-11-01')",
+            (petition.id,),
+        )
+        participant = await conn.execute(
+            "INSERT INTO drive_participants (drive_id, user_id, signer_id, joined_at) "
+            "VALUES (?, ?, (SELECT signer_id FROM member_links WHERE user_id = ?), 'x')",
+            (drive, ANNA, ANNA),
+        )
+        await conn.execute(
+            "INSERT INTO referral_codes (drive_id, participant_id, code, created_at) "
+            "VALUES (?, ?, 'ANNA7', 'x')",
+            (drive, participant),
+        )
+        await conn.execute(
+            "INSERT INTO reward_grants (guild_id, user_id, role_id, granted_at) "
+            "VALUES (1001, ?, 77, 'x')",
+            (ANNA,),
+        )
+    path = tmp_path / "recruits.csv"
+    path.write_text("name,zip,referral\nA One,10001,ANNA7\nB Two,10002,anna7\n", encoding="utf-8")
+    await services.imports.run(organizer(), petition.code, path, "recruits.csv")
+    profile = await services.signers.profile(ANNA)
+    assert [(c.code, c.recruits) for c in profile.referral_codes] == [("ANNA7", 2)]
+
+    async def drive_counts() -> tuple[int, ...]:
+        async with db.read() as conn:
+            row = await conn.fetchone(
+                "SELECT d.signature_count, p.recruits FROM drives d "
+                "JOIN drive_participants p ON p.drive_id = d.id"
+            )
+        assert row is not None
+        return tuple(row)
+
+    before = await drive_counts()
+    assert before == (2, 2)
+    await services.signers.forget(member(ANNA))
+    assert await drive_counts() == before
+    assert (await services.petitions.get_by_id(petition.id)).total == 3
+    assert await cells_containing(db, [ANNA, "ANNA7"]) == []

@@ -17,6 +17,7 @@ from bot.sandbox.emulator import Channel, DiscordEmulator, Member, Message
 from bot.sandbox.emulator.harness import running_client
 from bot.sandbox.emulator.interactions import Interaction
 from bot.services import Services
+from bot.services.signers import SignerConfig
 
 
 class TestRallyBot(RallyBot):
@@ -51,7 +52,7 @@ async def running_rally(
     bot = TestRallyBot(
         settings=settings,
         db=db,
-        services=Services.build(db, clock),
+        services=Services.build(db, clock, signer_config=SignerConfig.from_settings(settings)),
         clock=clock,
         force_sync=force_sync,
         guild_ready_timeout=0.05,

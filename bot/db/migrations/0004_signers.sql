@@ -67,7 +67,6 @@ CREATE TABLE import_rows (
     signed_at          TEXT    NOT NULL,
     referral           TEXT,
     signer_id          INTEGER,
-    is_new             INTEGER NOT NULL DEFAULT 0,
     outcome            TEXT,
     referral_code_id   INTEGER,
     drive_id           INTEGER
