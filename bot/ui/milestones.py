@@ -80,11 +80,14 @@ def history_embed(
         when = tr.datetime(row.sent_at or row.created_at)
         if row.status == "sent" and row.message_id and row.channel_id:
             link = f"https://discord.com/channels/{guild_id}/{row.channel_id}/{row.message_id}"
-            lines.append(f"• {what} — {when} — [{tr.t('message')}]({link})")
+            label = tr.t("message")
+            lines.append(f"• {what} — {when} — [{label}]({link})")
         elif row.status == "failed":
-            lines.append(f"• {what} — {tr.t('could not be posted')}")
+            state = tr.t("could not be posted")
+            lines.append(f"• {what} — {state}")
         else:
-            lines.append(f"• {what} — {tr.t('waiting to be posted')}")
+            state = tr.t("waiting to be posted")
+            lines.append(f"• {what} — {state}")
     embed.description = "\n".join(lines) or tr.t("Nothing announced yet.")
     return embed
 
