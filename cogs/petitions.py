@@ -12,15 +12,14 @@ from discord.ext import commands
 from bot.db.petition_messages import ShownAt
 from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
-from bot.ui.drives import signed_reply
 from bot.ui.images.flyer import Paper
 from bot.ui.petition_views import (
     PetitionModal,
-    after_signing_view,
     ask_to_delete,
     open_edit_modal,
     petition_view,
     send_share,
+    sign_and_reply,
     status_changed,
 )
 from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
@@ -105,12 +104,8 @@ class PetitionsCog(
         code: app_commands.Range[str, 1, 100],
         referral: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
-        actor, tr = await actor_and_localizer(interaction)
-        result = await self.bot.services.petitions.sign_by_code(actor, code, referral)
-        await interaction.response.send_message(
-            signed_reply(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
-        )
-        self.bot.signatures_changed(result.petition.id, result.announcements)
+        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        await sign_and_reply(interaction, petition.id, referral)
 
     @app_commands.command(name="withdraw", description="Take back your signature")
     @app_commands.describe(code=CODE)

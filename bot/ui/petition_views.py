@@ -20,11 +20,13 @@ from bot.domain.petitions import (
     Status,
     parse_draft,
 )
+from bot.domain.signers import SignerDetails
 from bot.i18n import Localizer
 from bot.interactions import actor_and_localizer
 from bot.tree import report_error
 from bot.ui.drives import signed_reply
 from bot.ui.petitions import letter_embeds, petition_embed, share_text
+from bot.ui.signer_views import DetailsModal
 from bot.ui.views import ConfirmView, OwnedView
 
 if TYPE_CHECKING:
@@ -87,8 +89,42 @@ def announcement_tag(announcement_id: int) -> str:
 
 
 async def sign_clicked(interaction: discord.Interaction[Any], petition_id: int) -> None:
+    await sign_and_reply(interaction, petition_id)
+
+
+async def sign_and_reply(
+    interaction: discord.Interaction[Any], petition_id: int, referral: str | None = None
+) -> None:
+    """Sign for the member and answer them; the first time a petition collects delivery
+    details (and the organization's key is set), a modal asks for them before signing."""
     actor, tr = await actor_and_localizer(interaction)
-    result = await _bot(interaction).services.petitions.sign(actor, petition_id)
+    services = _bot(interaction).services
+    if services.signers.sealing_on:
+        petition = await services.petitions.get_by_id(petition_id)
+        first_time = await services.petitions.signed_on(petition_id, actor.user_id) is None
+        if (
+            first_time
+            and petition.is_open
+            and await services.signers.needs_details(actor.user_id, petition)
+        ):
+
+            async def with_details(
+                modal_interaction: discord.Interaction[Any], details: SignerDetails
+            ) -> None:
+                signer, _ = await actor_and_localizer(modal_interaction)
+                await services.signers.save_details(signer, details)
+                await _sign_now(modal_interaction, petition_id, referral)
+
+            await interaction.response.send_modal(DetailsModal(tr, with_details))
+            return
+    await _sign_now(interaction, petition_id, referral)
+
+
+async def _sign_now(
+    interaction: discord.Interaction[Any], petition_id: int, referral: str | None
+) -> None:
+    actor, tr = await actor_and_localizer(interaction)
+    result = await _bot(interaction).services.petitions.sign(actor, petition_id, referral)
     await interaction.response.send_message(
         signed_reply(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
     )
