@@ -45,7 +45,7 @@ async def team_names(
     if interaction.guild_id is None:
         return []
     drive = getattr(interaction.namespace, "drive", None)
-    names = await interaction.client.services.drives.team_names(
+    names = await interaction.client.services.volunteers.team_names(
         interaction.guild_id, drive, current
     )
     return [app_commands.Choice(name=n, value=n) for n in names]
@@ -205,7 +205,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         drive: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        found, logs = await self.bot.services.drives.review_queue(actor, drive)
+        found, logs = await self.bot.services.volunteers.review_queue(actor, drive)
         view = review_view(tr, logs)
         text = review_text(tr, found, logs)
         if view is None:
@@ -248,7 +248,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         team: app_commands.Range[str, 1, TEAM_NAME_MAX] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        result = await self.bot.services.drives.join(actor, drive, team)
+        result = await self.bot.services.volunteers.join(actor, drive, team)
         view = InviteView(actor.user_id, tr, result.drive, result.petition, result.code)
         await interaction.response.send_message(join_message(tr, result), view=view, ephemeral=True)
         view.message = await interaction.original_response()
@@ -269,7 +269,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         drive: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        result = await self.bot.services.drives.log(actor, drive, count, note)
+        result = await self.bot.services.volunteers.log(actor, drive, count, note)
         await interaction.response.send_message(
             log_message(tr, result.log, result.drive), ephemeral=True
         )
@@ -286,7 +286,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         drive: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        created = await self.bot.services.drives.create_team(actor, drive, name)
+        created = await self.bot.services.volunteers.create_team(actor, drive, name)
         await interaction.response.send_message(
             tr.t("The team **{team}** is ready.", team=escape(created.name)), ephemeral=True
         )
@@ -302,7 +302,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         drive: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        joined = await self.bot.services.drives.join_team(actor, drive, name)
+        joined = await self.bot.services.volunteers.join_team(actor, drive, name)
         await interaction.response.send_message(
             tr.t("You're in the team **{team}**.", team=escape(joined.name)), ephemeral=True
         )
@@ -317,7 +317,7 @@ class DrivesCog(commands.GroupCog, group_name="drive", group_description="Signat
         drive: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        left = await self.bot.services.drives.leave_team(actor, drive)
+        left = await self.bot.services.volunteers.leave_team(actor, drive)
         await interaction.response.send_message(
             tr.t("You left the team **{team}**.", team=escape(left.name)), ephemeral=True
         )

@@ -116,7 +116,7 @@ class PetitionsCog(
         actor, tr = await actor_and_localizer(interaction)
         petition = await self.bot.services.petitions.withdraw(actor, code)
         await interaction.response.send_message(withdrawn_message(tr, petition), ephemeral=True)
-        self.bot.live.touch_petition(petition.id)
+        self.bot.signatures_changed(petition.id, [])
 
     @app_commands.command(
         name="share", description="A share card, links and text to spread a petition"

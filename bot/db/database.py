@@ -9,10 +9,11 @@ statements inside each other's transactions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -45,6 +46,17 @@ def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, 
     if numbers != list(range(1, len(numbers) + 1)):
         raise MigrationError(f"migrations are not numbered 1..N without gaps: {numbers}")
     return found
+
+
+async def _to_completion(step: Awaitable[object]) -> None:
+    """Await `step` to its end even if this task is cancelled meanwhile (then re-raise)."""
+    task = asyncio.ensure_future(step)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -191,17 +203,28 @@ class Database:
     # -- access ------------------------------------------------------------------------------
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """A write transaction (`BEGIN IMMEDIATE`); commits on success, rolls back on error."""
+        """A write transaction (`BEGIN IMMEDIATE`); commits on success, rolls back on error.
+
+        A task cancelled half-way (a shutdown, a timeout) never leaves the shared connection
+        inside a transaction: BEGIN, COMMIT and ROLLBACK run to completion in aiosqlite's thread
+        whatever happens to the task, and a cancelled BEGIN is rolled back before the lock goes.
+        """
         conn = self._require()
         async with self._lock:
-            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                await _to_completion(conn.execute("BEGIN IMMEDIATE"))
+            except asyncio.CancelledError:
+                if conn.in_transaction:
+                    await _to_completion(conn.execute("ROLLBACK"))
+                raise
             try:
                 yield Connection(conn)
             except BaseException:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    await _to_completion(conn.execute("ROLLBACK"))
                 raise
             else:
-                await conn.execute("COMMIT")
+                await _to_completion(conn.execute("COMMIT"))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:

@@ -1,6 +1,6 @@
 """Reward roles repository: count → role, the roles Rally granted, and who needs a check.
 
-`reward_checks` is filled by the signature triggers of migration 0006 whenever a recruiter's
+`reward_checks` is filled by the signature triggers of the drives migration whenever a recruiter's
 counted recruits change (a referral signature, a withdrawal, an import, a forgotten signer).
 """
 

@@ -17,6 +17,7 @@ from bot.services.petitions import PetitionService
 from bot.services.referrals import RunningDrives
 from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
+from bot.services.volunteers import VolunteerService
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Services:
     images: ImageService
     drives: DriveService
     rewards: RewardService
+    volunteers: VolunteerService
 
     @classmethod
     def build(
@@ -49,4 +51,5 @@ class Services:
             images=ImageService(db, clock),
             drives=DriveService(db, clock, running),
             rewards=RewardService(db, clock),
+            volunteers=VolunteerService(db, clock),
         )

@@ -12,9 +12,9 @@ from bot.domain.petitions import Petition
 from bot.i18n import Localizer
 from bot.interactions import actor_and_localizer
 from bot.tree import report_error
-from bot.ui.drives import invite_embed, review_text, signed_reply
+from bot.ui.drives import invite_embed, review_text
 from bot.ui.language import server_localizer
-from bot.ui.petition_views import after_signing_view
+from bot.ui.petition_views import sign_and_reply
 from bot.ui.views import OwnedView
 
 if TYPE_CHECKING:
@@ -57,15 +57,7 @@ class ReferralSignButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            actor, tr = await actor_and_localizer(interaction)
-            bot = _bot(interaction)
-            result = await bot.services.petitions.sign(actor, self.petition_id, self.code)
-            await interaction.response.send_message(
-                signed_reply(tr, result),
-                view=after_signing_view(tr, result.petition),
-                ephemeral=True,
-            )
-            bot.signatures_changed(result.petition.id, result.announcements)
+            await sign_and_reply(interaction, self.petition_id, self.code)
         except Exception as error:
             await report_error(interaction, error)
 
@@ -102,8 +94,8 @@ class LogReviewButton(
         try:
             actor, tr = await actor_and_localizer(interaction)
             bot = _bot(interaction)
-            result = await bot.services.drives.review(actor, self.log_id, approve=self.approve)
-            drive, logs = await bot.services.drives.review_queue(actor, result.drive.name)
+            result = await bot.services.volunteers.review(actor, self.log_id, approve=self.approve)
+            drive, logs = await bot.services.volunteers.review_queue(actor, result.drive.name)
             done = (
                 tr.tn(
                     "Approved #{id}: {count} signature counted.",

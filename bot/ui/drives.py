@@ -14,8 +14,9 @@ from bot.domain.clock import from_text
 from bot.domain.drives import Drive, OfflineLog, Recruiter, RewardRole
 from bot.domain.petitions import Petition
 from bot.i18n import Localizer
-from bot.services.drives import DriveReport, JoinResult
+from bot.services.drives import DriveReport
 from bot.services.petitions import SignResult
+from bot.services.volunteers import JoinResult
 from bot.ui.about import COLOR
 from bot.ui.petitions import signed_message
 from bot.ui.text import escape, progress_bar, trim
@@ -353,12 +354,16 @@ def drive_history_label(tr: Localizer, row: Announcement) -> str:
         "drive_start": tr.t("Drive {name} started", name=name),
         "drive_last_day": tr.t("Drive {name}: 24 hours left", name=name),
         "drive_end": tr.t("Drive {name} ended", name=name),
-        "drive_goal": tr.t("Drive {name}: {percent}% of its goal", name=name,
-                           percent=row.threshold or 0),
-        "recruit": tr.tn("Drive {name}: a recruiter's first recruit",
-                         "Drive {name}: a recruiter's {count} recruits", row.threshold or 1,
-                         name=name),
-    }  # fmt: skip
+        "drive_goal": tr.t(
+            "Drive {name}: {percent}% of its goal", name=name, percent=row.threshold or 0
+        ),
+        "recruit": tr.tn(
+            "Drive {name}: a recruiter's first recruit",
+            "Drive {name}: a recruiter's {count} recruits",
+            row.threshold or 1,
+            name=name,
+        ),
+    }
     return labels.get(row.kind, row.kind)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import stat
 from pathlib import Path
@@ -119,3 +120,28 @@ async def test_backup_while_writing_has_every_committed_row(db: Database, tmp_pa
         copy.close()
     assert rows[0] >= before_backup
     assert rows[0] == rows[1] + 1  # a prefix of the writes: nothing torn, nothing missing
+
+
+async def test_a_cancelled_transaction_never_leaves_the_connection_inside_one(
+    db: Database,
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE t (n INTEGER)")
+
+    async def write_slowly() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t VALUES (1)")
+            await asyncio.sleep(10)
+
+    for attempt in range(20):  # cancel at every point: in BEGIN, in the body, around COMMIT
+        task = asyncio.create_task(write_slowly())
+        for _ in range(attempt % 5):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:  # would fail "within a transaction" if one leaked
+            await conn.execute("INSERT INTO t VALUES (2)")
+    async with db.read() as conn:
+        assert await conn.fetchval("SELECT COUNT(*) FROM t WHERE n = 1") == 0
+        assert await conn.fetchval("SELECT COUNT(*) FROM t WHERE n = 2") == 20

@@ -102,9 +102,7 @@ async def test_a_drive_from_start_to_end_through_a_restart(
         assert anna_code.startswith("ANNA") and ben_code.startswith("BEN")
 
         # A referral through the slash option (typed in lower case) …
-        signed = await act.run(
-            cara, "petition sign", {"code": code, "referral": anna_code.lower()}
-        )
+        signed = await act.run(cara, "petition sign", {"code": code, "referral": anna_code.lower()})
         assert signed.ephemeral and "You're signer #1" in text_of(signed.original)
         assert "/drive join" in text_of(signed.original)
         # … and through the Sign button of Anna's posted invite.
@@ -124,7 +122,9 @@ async def test_a_drive_from_start_to_end_through_a_restart(
             assert "an organizer will review" in text_of(logged.original)
         review = await act.run(world.organizer, "drive review")
         assert review.ephemeral and text_of(review.original).count("logged") == 2
-        first, second = (int(n) for n in re.findall(r"Approve #(\d+)", str(buttons(review.original))))
+        first, second = (
+            int(n) for n in re.findall(r"Approve #(\d+)", str(buttons(review.original)))
+        )
         approved = await act.click(world.organizer, review.original, f"rally:log:ok:{first}")
         assert f"Approved #{first}" in text_of(approved.original)
         rejected = await act.click(world.organizer, review.original, f"rally:log:no:{second}")
@@ -186,8 +186,9 @@ def button(message: Message | None, label: str) -> str:
     raise AssertionError(f"no button {label!r} on {buttons(message)}")
 
 
-async def refused(act: Act, path: Path, member: object, name: str, options: dict[str, object],
-                  message: str) -> None:  # fmt: skip
+async def refused(
+    act: Act, path: Path, member: object, name: str, options: dict[str, object], message: str
+) -> None:
     """The command is answered ephemerally with `message`, and nothing in the database moved."""
     before = counts(path)
     it = await act.run(member, name, options)  # type: ignore[arg-type]
@@ -209,45 +210,127 @@ async def test_every_bad_input_is_refused_and_changes_nothing(
         third = await act.create_petition(world.organizer, title="Third")
         base = {"petition": first, "goal": 100, "end": "in 3 days"}
         org = world.organizer
-        await refused(act, path, org, "drive start", {**base, "name": "A", "start": "2026-11-30 18:00", "end": "2026-11-29 18:00"},  # noqa: E501
-                      "must come after the start")  # fmt: skip
-        await refused(act, path, org, "drive start", {**base, "name": "A", "start": "2026-11-01 09:00"},  # noqa: E501
-                      "is in the past")  # fmt: skip
-        await refused(act, path, org, "drive start", {**base, "name": "A", "end": "next fortnight"},
-                      "is not a time Rally understands")  # fmt: skip
-        await refused(act, path, world.anna, "drive start", {**base, "name": "B"},
-                      "Only organizers can do that")  # fmt: skip
+        await refused(
+            act,
+            path,
+            org,
+            "drive start",
+            {**base, "name": "A", "start": "2026-11-30 18:00", "end": "2026-11-29 18:00"},
+            "must come after the start",
+        )
+        await refused(
+            act,
+            path,
+            org,
+            "drive start",
+            {**base, "name": "A", "start": "2026-11-01 09:00"},
+            "is in the past",
+        )
+        await refused(
+            act,
+            path,
+            org,
+            "drive start",
+            {**base, "name": "A", "end": "next fortnight"},
+            "is not a time Rally understands",
+        )
+        await refused(
+            act,
+            path,
+            world.anna,
+            "drive start",
+            {**base, "name": "B"},
+            "Only organizers can do that",
+        )
         before = counts(path)
         with pytest.raises(CommandError):  # Discord itself refuses a goal below 1
             await act.run(org, "drive start", {**base, "name": "B", "goal": 0})
         assert counts(path) == before
 
         await act.run(org, "drive start", {**base, "name": "Spring", "teams": "North"})
-        await act.run(org, "drive start", {"name": "Other", "petition": second, "goal": 50,
-                                           "end": "in 2 days", "log_cap": 10})  # fmt: skip
+        await act.run(
+            org,
+            "drive start",
+            {"name": "Other", "petition": second, "goal": 50, "end": "in 2 days", "log_cap": 10},
+        )
         await bot.drives_scheduler.run_due()
-        await refused(act, path, org, "drive start", {**base, "name": "spring", "petition": third},
-                      "already has a drive called")  # fmt: skip
-        await refused(act, path, org, "drive start", {**base, "name": "Third"},
-                      "already has the drive “Spring”")  # fmt: skip
+        await refused(
+            act,
+            path,
+            org,
+            "drive start",
+            {**base, "name": "spring", "petition": third},
+            "already has a drive called",
+        )
+        await refused(
+            act,
+            path,
+            org,
+            "drive start",
+            {**base, "name": "Third"},
+            "already has the drive “Spring”",
+        )
         anna_code, _ = await join(act, world.anna, drive="Spring")
         ben_code, _ = await join(act, world.ben, drive="Other")
-        await refused(act, path, world.anna, "drive team create", {"drive": "Spring", "name": " NORTH "},  # noqa: E501
-                      "already has a team called “NORTH”")  # fmt: skip
-        await refused(act, path, world.anna, "drive team join", {"drive": "Spring", "name": "West"},
-                      "has no team called “West”")  # fmt: skip
-        await refused(act, path, cara, "petition sign", {"code": first, "referral": ben_code},
-                      "belongs to a drive for another petition")  # fmt: skip
-        await refused(act, path, world.anna, "petition sign", {"code": first, "referral": anna_code},  # noqa: E501
-                      "That is your own code")  # fmt: skip
-        await refused(act, path, cara, "petition sign", {"code": first, "referral": "ZZZ9"},
-                      "There is no referral code ZZZ9")  # fmt: skip
-        await refused(act, path, cara, "petition sign", {"code": first, "referral": "?!"},
-                      "There is no referral code ?!")  # fmt: skip
-        await refused(act, path, world.ben, "drive log", {"drive": "Other", "count": 11},
-                      "from 1 to 10")  # fmt: skip
-        await refused(act, path, cara, "drive log", {"drive": "Other", "count": 3},
-                      "You have not joined the drive “Other”")  # fmt: skip
+        await refused(
+            act,
+            path,
+            world.anna,
+            "drive team create",
+            {"drive": "Spring", "name": " NORTH "},
+            "already has a team called “NORTH”",
+        )
+        await refused(
+            act,
+            path,
+            world.anna,
+            "drive team join",
+            {"drive": "Spring", "name": "West"},
+            "has no team called “West”",
+        )
+        await refused(
+            act,
+            path,
+            cara,
+            "petition sign",
+            {"code": first, "referral": ben_code},
+            "belongs to a drive for another petition",
+        )
+        await refused(
+            act,
+            path,
+            world.anna,
+            "petition sign",
+            {"code": first, "referral": anna_code},
+            "That is your own code",
+        )
+        await refused(
+            act,
+            path,
+            cara,
+            "petition sign",
+            {"code": first, "referral": "ZZZ9"},
+            "There is no referral code ZZZ9",
+        )
+        await refused(
+            act,
+            path,
+            cara,
+            "petition sign",
+            {"code": first, "referral": "?!"},
+            "There is no referral code ?!",
+        )
+        await refused(
+            act, path, world.ben, "drive log", {"drive": "Other", "count": 11}, "from 1 to 10"
+        )
+        await refused(
+            act,
+            path,
+            cara,
+            "drive log",
+            {"drive": "Other", "count": 3},
+            "You have not joined the drive “Other”",
+        )
         before = counts(path)
         with pytest.raises(CommandError):  # Discord itself refuses a negative count
             await act.run(world.ben, "drive log", {"drive": "Other", "count": -5})
@@ -256,13 +339,21 @@ async def test_every_bad_input_is_refused_and_changes_nothing(
         ending = await act.run(org, "drive end", {"drive": "Other"})
         await act.click(org, ending.original, button(ending.original, "End the drive"))
         await refused(act, path, cara, "drive join", {"drive": "Other"}, "has ended")
-        await refused(act, path, world.ben, "drive log", {"drive": "Other", "count": 1},
-                      "has ended")  # fmt: skip
-        await refused(act, path, cara, "petition sign", {"code": second, "referral": ben_code},
-                      "which has ended")  # fmt: skip
+        await refused(
+            act, path, world.ben, "drive log", {"drive": "Other", "count": 1}, "has ended"
+        )
+        await refused(
+            act,
+            path,
+            cara,
+            "petition sign",
+            {"code": second, "referral": ben_code},
+            "which has ended",
+        )
         await refused(act, path, org, "drive end", {"drive": "Other"}, "has ended")
-        await refused(act, path, org, "drive status", {"drive": "Nope"},
-                      "There is no drive called “Nope”")  # fmt: skip
+        await refused(
+            act, path, org, "drive status", {"drive": "Nope"}, "There is no drive called “Nope”"
+        )
     assert rows(path, "SELECT name FROM teams ORDER BY id") == [("North",)]
 
 
@@ -273,19 +364,39 @@ async def test_reward_roles_follow_recruits_and_explain_missing_permissions(
     path = tmp_path / "r.db"
     recruiter = emulator.create_role(world.guild, "Recruiter")
     above = emulator.create_role(world.guild, "Above Rally", position=99)
-    cara, dan = emulator.create_member(world.guild, "cara"), emulator.create_member(world.guild, "dan")
+    cara, dan = (
+        emulator.create_member(world.guild, "cara"),
+        emulator.create_member(world.guild, "dan"),
+    )
     roles_of = world.guild.members[world.anna.user.id].roles
     async with running_rally(emulator, path, clock=clock) as bot:
         act = Act(emulator, world.channel)
         code = await act.create_petition(world.organizer)
-        saved = await act.run(world.organizer, "milestones reward", {"recruits": 2, "role": recruiter})
+        saved = await act.run(
+            world.organizer, "milestones reward", {"recruits": 2, "role": recruiter}
+        )
         assert saved.ephemeral and f"2 recruits → <@&{recruiter.id}>" in text_of(saved.original)
-        await refused(act, path, world.organizer, "milestones reward", {"recruits": 5, "role": above},
-                      "its own role must sit above that role")  # fmt: skip
-        await refused(act, path, world.anna, "milestones reward", {"recruits": 5, "role": recruiter},
-                      "Only organizers can do that")  # fmt: skip
-        await act.run(world.organizer, "drive start", {"name": "Push", "petition": code, "goal": 10,
-                                                       "end": "in 3 days"})  # fmt: skip
+        await refused(
+            act,
+            path,
+            world.organizer,
+            "milestones reward",
+            {"recruits": 5, "role": above},
+            "its own role must sit above that role",
+        )
+        await refused(
+            act,
+            path,
+            world.anna,
+            "milestones reward",
+            {"recruits": 5, "role": recruiter},
+            "Only organizers can do that",
+        )
+        await act.run(
+            world.organizer,
+            "drive start",
+            {"name": "Push", "petition": code, "goal": 10, "end": "in 3 days"},
+        )
         await tick(bot)
         anna_code, _ = await join(act, world.anna)
         await act.run(cara, "petition sign", {"code": code, "referral": anna_code})
@@ -303,6 +414,46 @@ async def test_reward_roles_follow_recruits_and_explain_missing_permissions(
 
         bot_role = next(r for r in world.guild.roles.values() if r.managed)
         bot_role.permissions &= ~MANAGE_ROLES
-        await refused(act, path, world.organizer, "milestones reward", {"recruits": 5, "role": recruiter},  # noqa: E501
-                      "it needs the Manage Roles permission")  # fmt: skip
+        await refused(
+            act,
+            path,
+            world.organizer,
+            "milestones reward",
+            {"recruits": 5, "role": recruiter},
+            "it needs the Manage Roles permission",
+        )
     assert rows(path, "SELECT recruits, role_id FROM reward_roles") == [(2, recruiter.id)]
+
+
+async def test_recruiters_are_named_only_if_they_chose_and_a_closed_dm_blocks_nothing(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    clock = FakeClock(START)
+    path = tmp_path / "r.db"
+    news = emulator.create_channel(world.guild, "drive-news")
+    dora = emulator.create_member(world.guild, "dora", accepts_dms=False)
+    cara, eve, finn = (emulator.create_member(world.guild, n) for n in ("cara", "eve", "finn"))
+    async with running_rally(emulator, path, clock=clock) as bot:
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer)
+        await act.run(
+            world.organizer,
+            "drive start",
+            {"name": "Push", "petition": code, "goal": 4, "end": "in 3 days", "channel": news},
+        )
+        await act.run(world.anna, "me privacy", {"show_name": True, "public_name": "Anna R."})
+        anna_code, _ = await join(act, world.anna)
+        dora_code, _ = await join(act, dora)
+        await act.run(cara, "petition sign", {"code": code, "referral": anna_code})
+        await act.run(eve, "petition sign", {"code": code, "referral": dora_code})
+        await act.run(finn, "petition sign", {"code": code})
+        await tick(bot)
+        assert [text_of(m).splitlines()[0] for m in titled(emulator, news, "🙌")] == [
+            "🙌 Anna R. brought in their first recruit!"
+        ]
+        assert emulator.dms(dora.user.id) == []
+        assert len(titled(emulator, news, "🎉 Push is 75% of the way!")) == 1  # not held up
+    assert rows(path, "SELECT kind, status FROM announcements WHERE kind = 'recruit'") == [
+        ("recruit", "sent"),
+        ("recruit", "failed"),
+    ]

@@ -72,7 +72,7 @@ async def test_unexpected_errors_get_an_apology_with_an_id_and_a_logged_tracebac
         async def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("internal detail: /srv/secret/path")
 
-        monkeypatch.setattr(bot.services.petitions, "sign_by_code", broken)
+        monkeypatch.setattr(bot.services.petitions, "sign", broken)
         with caplog.at_level(logging.ERROR, logger="bot.tree"):
             it = await act.run(world.anna, "petition sign", {"code": code})
         reply = text_of(it.original)

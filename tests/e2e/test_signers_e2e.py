@@ -96,8 +96,14 @@ async def test_import_attachment_link_by_code_export_and_forget(
         assert "HYPERLINK" not in report.content.decode("utf-8-sig")
 
         # Anna signs in Discord too, then links her imported record: counted once
-        page = await act.run(world.anna, "petition sign", {"code": code})
-        assert "#3" in text_of(page.original)
+        details = await act.run(world.anna, "petition sign", {"code": code})
+        assert details.modal is not None  # her first signature asks for delivery details
+        page = await emulator.submit_modal(
+            world.anna,
+            details,
+            {"name": "Anna K", "postal_code": "02139", "email": "", "phone": ""},
+        )
+        assert "#3" in text_of(await page.response())
         opened = await act.run(world.anna, "me link")
         assert opened.modal is not None
         sent = await emulator.submit_modal(world.anna, opened, {"email": "Anna.Kowalska@gmail.com"})
