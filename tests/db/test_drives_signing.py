@@ -110,8 +110,13 @@ async def test_bad_referrals_change_nothing(
     p, other = await petition(services), await petition(services, "Other")
     await drive(services, p)
     await drive(services, other, name="Later", start="in 2 days", end="in 4 days")
-    anna = await services.volunteers.join(member(10), "Push", None)
-    ben = await services.volunteers.join(member(20), "Later", None)
+    # distinct names, so the two drives' codes cannot coincide (codes are unique per drive only)
+    anna = await services.volunteers.join(
+        Actor(user_id=10, guild_id=GUILD, display_name="Anna"), "Push", None
+    )
+    ben = await services.volunteers.join(
+        Actor(user_id=20, guild_id=GUILD, display_name="Ben"), "Later", None
+    )
     codes = {
         "own code": (10, p, anna.code),
         "unknown code": (11, p, "ZZZ9"),
