@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.db import Database
 from bot.domain.clock import Clock, utcnow
+from bot.services.admin import AdminService
 from bot.services.drives import DriveService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
@@ -33,6 +34,7 @@ class Services:
     drives: DriveService
     rewards: RewardService
     volunteers: VolunteerService
+    admin: AdminService
 
     @classmethod
     def build(
@@ -40,8 +42,9 @@ class Services:
     ) -> Services:
         config = signer_config or SignerConfig()
         running = RunningDrives()  # shared: signing counts for the drives this one changes
+        guilds = GuildService(db, clock)
         return cls(
-            guilds=GuildService(db, clock),
+            guilds=guilds,
             petitions=PetitionService(db, clock, running),
             milestones=MilestoneService(db, clock),
             signers=SignerService(db, clock, config),
@@ -52,4 +55,5 @@ class Services:
             drives=DriveService(db, clock, running),
             rewards=RewardService(db, clock),
             volunteers=VolunteerService(db, clock),
+            admin=AdminService(db, guilds, running, clock),
         )

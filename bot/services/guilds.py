@@ -62,6 +62,11 @@ class GuildService:
                 cached = self._settings[guild_id] = await guilds.get(conn, guild_id)
         return cached
 
+    def forget_cached(self, guild_id: int | None) -> None:
+        """Drop what is cached about a server (after its data was purged)."""
+        if guild_id is not None:
+            self._settings.pop(guild_id, None)
+
     def remember_member_language(self, user_id: int, language: str | None) -> None:
         """Call after a member's language choice changed (or their record was erased)."""
         self._languages[user_id] = language

@@ -74,6 +74,10 @@ class RunningDrives:
         if drive.ended_at is None and drive.status.value != "ended":
             self._by_petition.setdefault(drive.petition_id, []).append(drive.window())
 
+    def reset(self) -> None:
+        """Forget everything; the next signature reloads from the database."""
+        self._by_petition = None
+
     def remove(self, drive_id: int) -> None:
         if self._by_petition is None:
             return
