@@ -1,4 +1,4 @@
-"""/admin purge: Manage Server only, confirmed twice, and afterwards nothing of the server is left."""
+"""/admin purge: Manage Server only, confirmed twice; afterwards nothing of the server is left."""
 
 from __future__ import annotations
 
