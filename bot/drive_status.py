@@ -9,37 +9,26 @@ first time carries a nonce (Discord drops a repeat) and a tagged button, so a cr
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.background import Coalescer
 from bot.services.drives import DriveReport
 from bot.ui.drives import STATUS_TAG, drive_embed
 from bot.ui.language import server_localizer
 from bot.ui.petition_views import PetitionButton
 
 if TYPE_CHECKING:
-    from bot.client import RallyBot
+    pass
 
 log = logging.getLogger(__name__)
 HISTORY_LOOKBACK = 50
 
 
-class DriveStatusMessages:
-    def __init__(self, bot: RallyBot, *, interval: float = 5.0) -> None:
-        self.bot = bot
-        self.interval = interval
-        self._touched: set[int] = set()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-
-    def touch(self, drive_id: int) -> None:
-        self._touched.add(drive_id)
-        self._wake.set()
+class DriveStatusMessages(Coalescer[int]):
+    name = "rally-drive-status"
 
     def touch_petition(self, petition_id: int) -> None:
         """After a petition's count changed: its running drive, if any (no database query)."""
@@ -47,36 +36,8 @@ class DriveStatusMessages:
         if drive_id is not None:
             self.touch(drive_id)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="rally-drive-status")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            task, self._task = self._task, None
-            async with self._lock:  # never cancel a refresh half-way through a transaction
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._touched:
-            await self.flush()
-
-    async def _run(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            await self._wake.wait()
-            await asyncio.sleep(self.interval)
-            self._wake.clear()
-            await self.flush()
-
-    async def flush(self) -> None:
-        async with self._lock:
-            touched, self._touched = self._touched, set()
-            for drive_id in sorted(touched):
-                try:
-                    await self._refresh(drive_id)
-                except Exception:
-                    log.exception("refreshing the status of drive %s failed", drive_id)
+    async def refresh(self, key: int) -> None:
+        await self._refresh(key)
 
     async def _refresh(self, drive_id: int) -> None:
         services = self.bot.services

@@ -8,63 +8,31 @@ so refreshing continues after a restart.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.background import Coalescer
 from bot.domain.petitions import Status
 from bot.i18n import localizer
 from bot.ui.petition_views import petition_view
 from bot.ui.petitions import petition_embed
 
 if TYPE_CHECKING:
-    from bot.client import RallyBot
+    pass
 
 log = logging.getLogger(__name__)
 
 
-class LiveMessages:
-    def __init__(self, bot: RallyBot, *, interval: float = 5.0) -> None:
-        self.bot = bot
-        self.interval = interval
-        self._touched: set[int] = set()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+class LiveMessages(Coalescer[int]):
+    name = "rally-live-messages"
 
     def touch_petition(self, petition_id: int) -> None:
-        self._touched.add(petition_id)
-        self._wake.set()
+        self.touch(petition_id)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="rally-live-messages")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            task, self._task = self._task, None
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._touched:
-            await self.flush()
-
-    async def _run(self) -> None:
-        while True:
-            await self._wake.wait()
-            await asyncio.sleep(self.interval)
-            self._wake.clear()
-            await self.flush()
-
-    async def flush(self) -> None:
-        touched, self._touched = self._touched, set()
-        for petition_id in sorted(touched):
-            try:
-                await self._refresh(petition_id)
-            except Exception:
-                log.exception("refreshing petition %s failed", petition_id)
+    async def refresh(self, key: int) -> None:
+        await self._refresh(key)
 
     async def _refresh(self, petition_id: int) -> None:
         services = self.bot.services

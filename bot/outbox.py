@@ -9,8 +9,6 @@ timeouts are retried with backoff; a server's later rows wait for its earlier on
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.background import Poller
 from bot.db.announcements import Announcement
 from bot.domain.petitions import Petition
 from bot.i18n import localizer
@@ -38,43 +37,19 @@ HISTORY_LOOKBACK = 50
 PINGED_KINDS = frozenset({"milestone", "goal", "drive_goal"})
 
 
-class AnnouncementDispatcher:
+class AnnouncementDispatcher(Poller):
+    name = "rally-announcements"
+
     def __init__(self, bot: RallyBot, *, poll_seconds: float = 2.0) -> None:
-        self.bot = bot
-        self.poll_seconds = poll_seconds
+        super().__init__(bot, interval=poll_seconds)
         self.fault_hook: FaultHook | None = None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="rally-announcements")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            task, self._task = self._task, None
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("announcement dispatch failed; will try again")
+    async def tick(self) -> int:
+        return await self.drain()
 
     async def drain(self) -> int:
         """Send every due row once; return how many were posted."""
-        async with self._lock:
+        async with self.lock:
             posted = 0
             blocked: set[int] = set()
             for row in await self.bot.services.milestones.due():

@@ -9,13 +9,12 @@ moving their clock; nothing here sleeps for a due time.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.background import Poller
 from bot.domain.drives import JobKind
 from bot.services.rewards import RewardPlan
 
@@ -25,43 +24,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class DriveScheduler:
+class DriveScheduler(Poller):
+    name = "rally-drive-scheduler"
+
     def __init__(self, bot: RallyBot, *, poll_seconds: float = 5.0) -> None:
-        self.bot = bot
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-        self._wake = asyncio.Event()
+        super().__init__(bot, interval=poll_seconds)
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="rally-drive-scheduler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            task, self._task = self._task, None
-            async with self._lock:  # never cancel a tick half-way through a transaction
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.run_due()
-            except Exception:
-                log.exception("the drive scheduler failed; will try again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            self._wake.clear()
+    async def tick(self) -> object:
+        return await self.run_due()
 
     async def run_due(self) -> list[tuple[int, JobKind, bool]]:
         """One tick: fire what is due, then reconcile reward roles. Returns what fired."""
-        async with self._lock:
+        async with self.lock:
             fired = await self.bot.services.drives.fire_due()
             for drive_id, kind, late, _ in fired:
                 log.info("drive %s: %s fired%s", drive_id, kind.value, " late" if late else "")
