@@ -111,7 +111,7 @@ class Coalescer(BackgroundLoop, Generic[K]):
                 except Exception:
                     log.exception("%s: refreshing %s failed", self.name, key)
 
-    async def stop(self) -> None:
-        await super().stop()
+    async def stop(self, *, patience: float = 5.0) -> None:
+        await super().stop(patience=patience)
         if self._touched:
             await self.flush()
