@@ -17,13 +17,17 @@ from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
 from bot.drive_status import DriveStatusMessages
+from bot.leaderboard_posts import LeaderboardPosts
 from bot.live import LiveMessages
+from bot.metrics import Metrics
 from bot.outbox import AnnouncementDispatcher
 from bot.scheduler import DriveScheduler
 from bot.services import Services
+from bot.services.webhooks import Processed, WebhookWorker
 from bot.tree import RallyTree
 from bot.ui.drive_views import DRIVE_ITEMS
 from bot.ui.petition_views import PERSISTENT_ITEMS
+from bot.web.app import WebContext, WebServer
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,15 @@ class RallyBot(commands.AutoShardedBot):
         self.announcer = AnnouncementDispatcher(self, poll_seconds=settings.outbox_poll_seconds)
         self.drive_status = DriveStatusMessages(self, interval=settings.live_refresh_seconds)
         self.drives_scheduler = DriveScheduler(self, poll_seconds=settings.outbox_poll_seconds)
+        self.leaderboard_posts = LeaderboardPosts(self, poll_seconds=settings.outbox_poll_seconds)
+        self.metrics = Metrics()
+        self.webhooks = WebhookWorker(
+            services.webhooks,
+            poll_seconds=settings.outbox_poll_seconds,
+            on_batch=self._webhook_batch,
+            on_error=lambda _: self.metrics.errors.labels("webhook").inc(),
+        )
+        self.web: WebServer | None = None
 
     async def setup_hook(self) -> None:
         if not self.db.is_open:
@@ -82,6 +95,13 @@ class RallyBot(commands.AutoShardedBot):
         self.announcer.start()
         self.drive_status.start()
         self.drives_scheduler.start()
+        self.leaderboard_posts.start()
+        self.webhooks.start()
+        if self.settings.web_port is not None:
+            self.web = WebServer(
+                self.web_context(), host=self.settings.web_host, port=self.settings.web_port
+            )
+            await self.web.start()
         self.synced_commands = await self.sync_commands(force=self.force_sync)
 
     def _sync_target(self) -> discord.Object | None:
@@ -123,9 +143,33 @@ class RallyBot(commands.AutoShardedBot):
         if announcements:
             self.announcer.wake()
 
+    def web_context(self) -> WebContext:
+        return WebContext(
+            db=self.db,
+            services=self.services,
+            metrics=self.metrics,
+            gateway_ok=lambda: self.is_ready() and not self.is_closed(),
+            max_bytes=self.settings.webhook_max_bytes,
+            max_backlog=self.settings.health_max_backlog,
+        )
+
+    def _webhook_batch(self, processed: Processed) -> None:
+        self.metrics.webhook_processed.labels("counted").inc(processed.counted)
+        self.metrics.webhook_processed.labels("duplicate").inc(processed.duplicates)
+        self.metrics.webhook_processed.labels("dropped").inc(processed.dropped)
+        if processed.counted:
+            self.signatures_changed(processed.petition_id, processed.announcements)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.metrics.interactions.labels(interaction.type.name).inc()
+
     async def close(self) -> None:
         try:
+            if self.web is not None:
+                await self.web.stop()
+            await self.webhooks.stop()
             await self.drives_scheduler.stop()
+            await self.leaderboard_posts.stop()
             await self.announcer.stop()
             await self.live.stop()
             await self.drive_status.stop()

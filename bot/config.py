@@ -36,6 +36,11 @@ ALLOWED: dict[str, str] = {
     "SMTP_FROM": "the sender address of Rally's emails, like rally@example.org",
     "SMTP_STARTTLS": "true or false",
     "IMPORT_MAX_BYTES": "a file size in bytes between 1000 and 104857600",
+    "WEB_HOST": "the address the web server listens on, like 127.0.0.1 or 0.0.0.0",
+    "WEB_PORT": "a port number between 0 and 65535 (0: any free port), or empty for no web server",
+    "WEB_PUBLIC_URL": "the https URL the web server is reached at, like https://rally.example.org",
+    "WEBHOOK_MAX_BYTES": "a request size in bytes between 1024 and 52428800",
+    "HEALTH_MAX_BACKLOG": "a number of waiting events between 1 and 10000000",
 }
 
 
@@ -71,6 +76,19 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     smtp_starttls: bool = True
     import_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1000, le=100 * 1024 * 1024)
+    # The web server (webhooks, /healthz, /metrics): off unless WEB_PORT is set.
+    web_host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    web_port: int | None = Field(default=None, ge=0, le=65535)
+    web_public_url: AnyHttpUrl | None = None
+    webhook_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    health_max_backlog: int = Field(default=10_000, ge=1, le=10_000_000)
+
+    @property
+    def web_base_url(self) -> str:
+        """Where senders reach the web server: WEB_PUBLIC_URL, else http://WEB_HOST:WEB_PORT."""
+        if self.web_public_url is not None:
+            return str(self.web_public_url).rstrip("/")
+        return f"http://{self.web_host}:{self.web_port or 0}"
 
     @field_validator("rally_public_key")
     @classmethod

@@ -112,7 +112,7 @@ def check(source: dict[str, SourceMessage], base: Path = LOCALE_DIR) -> list[str
                         f"{language}: placeholders differ for {key!r}: {sorted(got)} vs "
                         f"{sorted(expected_here)}"
                     )
-            if wanted.where.endswith("name") or wanted.where.startswith("option of"):
+            if wanted.where.endswith("name") or wanted.where.startswith("option of "):
                 from bot.command_i18n import valid_name
 
                 if not valid_name(forms[0]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -52,6 +53,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         await send_ephemeral(interaction, tr.t(N_("You cannot use this command here.")))
         return
     error_id = secrets.token_hex(4)
+    metrics = getattr(interaction.client, "metrics", None)
+    if metrics is not None:
+        metrics.errors.labels("interaction").inc()
     log.error(
         "unexpected error %s in interaction %s",
         error_id,
@@ -62,6 +66,15 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 
 
 class RallyTree(app_commands.CommandTree["RallyBot"]):
+    async def _call(self, interaction: discord.Interaction[RallyBot]) -> None:
+        """Run a slash command or autocomplete, timed for the latency histogram."""
+        started = time.perf_counter()
+        try:
+            await super()._call(interaction)
+        finally:
+            command = interaction.command.qualified_name if interaction.command else "unknown"
+            self.client.metrics.observe_command(command, time.perf_counter() - started)
+
     async def on_error(
         self, interaction: discord.Interaction[RallyBot], error: app_commands.AppCommandError
     ) -> None:

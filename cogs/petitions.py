@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.db.petition_messages import ShownAt
 from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.services.webhooks import EndpointInfo
 from bot.ui.images.flyer import Paper
 from bot.ui.petition_views import (
     PetitionModal,
@@ -24,6 +25,7 @@ from bot.ui.petition_views import (
 )
 from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
 from bot.ui.views import PagerView
+from bot.ui.webhooks import WebhookView, webhook_text
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
@@ -259,6 +261,28 @@ class PetitionsCog(
             text += "\n" + tr.t("The goal rose to {goal}.", goal=change.to_goal)
         await interaction.response.send_message(text, ephemeral=True)
         self.bot.signatures_changed(petition.id, result.announcements)
+
+    @app_commands.command(
+        name="webhook", description="URL and secret to count signatures from your site (organizers)"
+    )
+    @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=petition_codes)
+    async def webhook(
+        self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
+    ) -> None:
+        actor, tr = await actor_and_localizer(interaction)
+        info = await self.bot.services.webhooks.endpoint(actor, code)
+        base = self.bot.settings.web_base_url
+
+        async def rotate(click: discord.Interaction[Any]) -> EndpointInfo:
+            clicker, _ = await actor_and_localizer(click)
+            return await self.bot.services.webhooks.rotate(clicker, info.petition.id)
+
+        view = WebhookView(interaction.user.id, tr, base, rotate)
+        await interaction.response.send_message(
+            webhook_text(tr, info, base, rotated=False), view=view, ephemeral=True
+        )
+        view.message = await interaction.original_response()
 
 
 async def setup(bot: RallyBot) -> None:

@@ -221,6 +221,10 @@ class Hasher:
     def link_code(self, user_id: int, code: str) -> str:
         return self._digest("link_code", f"{user_id}:{code}")
 
+    def webhook_secret(self, petition_id: int, nonce: str) -> str:
+        """A petition's webhook secret, derived (never stored): the key and the stored nonce."""
+        return self._digest("webhook_secret", f"{petition_id}:{nonce}")
+
     @staticmethod
     def same(left: str, right: str) -> bool:
         """Constant-time comparison of two digests."""

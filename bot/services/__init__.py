@@ -12,6 +12,7 @@ from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
 from bot.services.images import ImageService
 from bot.services.imports import ImportService
+from bot.services.leaderboards import LeaderboardService
 from bot.services.links import LinkService
 from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
@@ -19,6 +20,7 @@ from bot.services.referrals import RunningDrives
 from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
 from bot.services.volunteers import VolunteerService
+from bot.services.webhooks import WebhookService
 
 
 @dataclass
@@ -34,6 +36,8 @@ class Services:
     drives: DriveService
     rewards: RewardService
     volunteers: VolunteerService
+    webhooks: WebhookService
+    leaderboards: LeaderboardService
     admin: AdminService
 
     @classmethod
@@ -55,5 +59,7 @@ class Services:
             drives=DriveService(db, clock, running),
             rewards=RewardService(db, clock),
             volunteers=VolunteerService(db, clock),
+            webhooks=WebhookService(db, clock, config, running),
+            leaderboards=LeaderboardService(db, clock),
             admin=AdminService(db, guilds, running, clock),
         )

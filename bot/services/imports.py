@@ -23,17 +23,18 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.db import Database, audit, imports, petitions
+from bot.db.staged_signatures import IMPORT_ROWS
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.csv_rows import RowProblem
 from bot.domain.errors import PetitionGone
-from bot.domain.petitions import GoalChange, Petition, Status, goal_after
+from bot.domain.petitions import GoalChange, Petition, Status
 from bot.domain.signer_errors import ImportNoRows, ImportRunning, ImportTooLarge
 from bot.i18n import N_
+from bot.services.counting import count_group
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.import_files import CHUNK_ROWS, Chunk, FileReader
 from bot.services.lookups import find_petition
-from bot.services.milestones import queue_crossings
 from bot.services.signers import SignerConfig
 
 log = logging.getLogger(__name__)
@@ -226,29 +227,15 @@ class ImportService:
             current = await petitions.by_id(conn, petition.id)
             if current is None or current.status is Status.DELETED:
                 raise PetitionGone()
-            counted = await imports.count_staged(
+            result = await count_group(
                 conn,
+                current,
+                IMPORT_ROWS,
                 import_id,
-                petition_id=current.id,
-                guild_id=current.guild_id,
-                source=f"import:{file_name[:100]}",
+                signer_source=f"import:{file_name[:100]}",
                 now=now,
             )
-            change: GoalChange | None = None
-            queued: list[int] = []
-            if counted.imported:
-                _, total = await petitions.add_signatures(conn, current.id, counted.imported)
-                change = goal_after(total, current.goal)
-                if change is not None:
-                    await petitions.change_goal(conn, current.id, change, reason="reached", now=now)
-                queued = await queue_crossings(
-                    conn,
-                    current,
-                    old_total=current.total,
-                    new_total=total,
-                    goal_change=change,
-                    now=now,
-                )
+            counted, change, queued = result.counted, result.goal_change, result.announcements
             problems = (
                 problems
                 + [RowProblem(line, "duplicate", SIGNED_BEFORE) for line in counted.signed_before]

@@ -299,7 +299,7 @@ async def test_an_import_that_fails_midway_counts_nothing(
     async def broken_crossings(*args: object, **kwargs: object) -> list[int]:
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr("bot.services.imports.queue_crossings", broken_crossings)
+    monkeypatch.setattr("bot.services.counting.queue_crossings", broken_crossings)
     with pytest.raises(RuntimeError):
         await services.imports.run(organizer(), petition.code, path, "fifty.csv")
     assert await counts(db) == before

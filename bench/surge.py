@@ -1,0 +1,446 @@
+"""Benchmark 1, sign surge: members click *Sign* on one petition as fast as the emulator dispatches.
+
+Rally (the real bot, real discord.py, a real SQLite file) and a floor — a bare discord.py
+``AutoShardedBot`` whose persistent button matches the same ``rally:sign:{id}`` custom ids and
+answers with a static ephemeral message — take the same surge, one after the other, against the
+same emulator in the same run. Every interaction is dispatched at once (``emu.click`` queues
+``INTERACTION_CREATE`` on the gateway without waiting), so the figures are those of a burst.
+
+Latency runs from the moment the emulator created the interaction (``Interaction.created``, the
+dispatch) to the moment the bot's initial response reached the emulator's callback route. The
+emulator runs with OpenAPI validation off (it would bill its own JSON-schema work to both bots)
+and with the real 3-second deadline up to 1,000 members; the 5,000-member surge runs with a
+generous deadline so that late answers are measured, and those past 3 s are counted, not hidden.
+
+Run alone: ``python -m bench.surge [scale]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import re
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.client import RallyBot
+from bot.config import Settings
+from bot.db import Database
+from bot.domain.milestones import rungs_between
+from bot.sandbox.emulator import Channel, DiscordEmulator, Guild, Member, Message
+from bot.sandbox.emulator.harness import running_client
+from bot.sandbox.emulator.interactions import Interaction
+from bot.sandbox.emulator.state import ADMINISTRATOR
+from bot.services import Services
+from bot.services.signers import SignerConfig
+
+Row = dict[str, object]
+
+SIZES = (100, 1_000, 5_000)
+SMALLEST = 20
+DISCORD_DEADLINE = 3.0
+MEASURING_DEADLINE = 120.0
+REAL_DEADLINE_UP_TO = 1_000
+THROUGHPUT_GOAL = 0.70
+P99_GOAL_MS = 250.0
+P99_GOAL_AT = 1_000
+# The paced surge: 200 clicks/s is 12,000 signatures a minute, six times the record peak of the
+# UK's "Revoke Article 50" petition (~2,000 a minute), dispatched open-loop on a fixed schedule.
+PACED_RATE = 200.0
+PETITION_GOAL = 100_000  # far above every surge: the ladder's rungs are the only announcements
+CODE_IN_TEXT = re.compile(r"\b([A-Z]{6})\b")
+
+
+# --- the two bots ---------------------------------------------------------------------------
+
+
+class BenchRallyBot(RallyBot):
+    """Rally as it runs, minus discord.py's 5-second pause before an IDENTIFY."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+class FloorSign(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"rally:sign:(?P<id>[0-9]+)"
+):
+    """The floor's persistent Sign button: same custom ids as Rally's, a static answer."""
+
+    def __init__(self, petition_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Sign", custom_id=f"rally:sign:{petition_id}"))
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FloorSign:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message("Thanks for signing!", ephemeral=True)
+
+
+class FloorBot(commands.AutoShardedBot):
+    """The floor: a bare discord.py bot, guilds intent only, one persistent button."""
+
+    def __init__(self) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            guild_ready_timeout=0.05,
+        )
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(FloorSign)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+@contextlib.asynccontextmanager
+async def running_rally(emu: DiscordEmulator, path: Path) -> AsyncIterator[RallyBot]:
+    """Rally in this process against ``emu`` (the e2e harness's approach; production timings)."""
+    settings = Settings(discord_token=emu.token, database_path=path)
+    db = Database(path)
+    bot = BenchRallyBot(
+        settings=settings,
+        db=db,
+        services=Services.build(db, signer_config=SignerConfig.from_settings(settings)),
+        guild_ready_timeout=0.05,
+    )
+    async with running_client(bot, emu) as running:
+        yield running
+
+
+# --- the surge ------------------------------------------------------------------------------
+
+
+@dataclass
+class Surge:
+    """One surge's outcome: when it started and ended, each answered latency, what failed."""
+
+    members: int
+    seconds: float
+    latencies: list[float]
+    failed: int  # not answered within the emulator's deadline ("This interaction failed")
+
+    @property
+    def throughput(self) -> float:
+        return self.members / self.seconds if self.seconds > 0 else math.inf
+
+    def percentile_ms(self, q: float) -> float:
+        """Nearest-rank percentile of the answered latencies, in milliseconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return math.nan
+        rank = max(1, math.ceil(q / 100 * len(ordered)))
+        return ordered[rank - 1] * 1000
+
+    @property
+    def past_discord_deadline(self) -> int:
+        return self.failed + sum(1 for s in self.latencies if s > DISCORD_DEADLINE)
+
+
+def _time_callback(it: Interaction, answered: dict[int, float]) -> None:
+    """Record when the bot's initial response reaches the emulator (its callback route).
+
+    ``emu.click`` returns before the loop runs again, so nothing can have answered yet.
+    """
+    callback = it.callback
+    loop = asyncio.get_running_loop()
+
+    def timed(body: dict[str, Any], files: dict[int, Any]) -> dict[str, Any]:
+        reply = callback(body, files)
+        answered[it.id] = loop.time()
+        return reply
+
+    it.callback = timed  # type: ignore[method-assign]
+
+
+async def surge(
+    emu: DiscordEmulator,
+    members: Sequence[Member],
+    message: Message,
+    custom_id: str,
+    *,
+    rate: float | None = None,
+) -> Surge:
+    """Every member clicks ``custom_id`` on ``message``: all at once (``rate`` None, the loop
+    never yields between clicks) or open-loop at ``rate`` clicks a second; wait for every answer.
+    """
+    answered: dict[int, float] = {}
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    clicks: list[Interaction] = []
+    for i, member in enumerate(members):
+        if rate is not None and (delay := start + i / rate - loop.time()) > 0:
+            await asyncio.sleep(delay)
+        it = await emu.click(member, message, custom_id)
+        _time_callback(it, answered)
+        clicks.append(it)
+
+    async def settled(it: Interaction) -> None:
+        await it.wait_until(lambda: it.response_type is not None or it.failed)
+
+    await asyncio.gather(*(settled(it) for it in clicks))
+    latencies = [answered[it.id] - it.created for it in clicks if it.id in answered]
+    end = max(answered.values(), default=loop.time())
+    return Surge(len(clicks), end - start, latencies, sum(1 for it in clicks if it.failed))
+
+
+# --- one size: set up, floor, Rally ---------------------------------------------------------
+
+
+@dataclass
+class Result:
+    members: int
+    rate: float | None
+    deadline: float
+    floor: Surge
+    rally: Surge
+    final_count: int
+    milestones_posted: list[str]
+    milestones_expected: list[str]
+
+
+def announcements(emu: DiscordEmulator, channel: Channel) -> list[str]:
+    return [
+        str(m.embeds[0].get("title", ""))
+        for m in emu.messages(channel.id)
+        if m.embeds and "🎉" in str(m.embeds[0].get("title", ""))
+    ]
+
+
+async def _answered(it: Interaction) -> Message:
+    reply = await it.response()
+    if not isinstance(reply, Message):
+        raise RuntimeError(f"{it!r} was not answered with a message: {reply!r}")
+    return reply
+
+
+async def prepare(
+    emu: DiscordEmulator, path: Path, guild: Guild, organizer: Member, channel: Channel
+) -> tuple[str, int, Message, Channel]:
+    """With Rally: an announcement channel, a petition, and its message with the Sign button."""
+    news = emu.create_channel(guild, "news")
+    async with running_rally(emu, path) as bot:
+        await _answered(
+            await emu.run_command(
+                organizer, channel, "setup configure", {"announcement_channel": news}
+            )
+        )
+        opened = await emu.run_command(organizer, channel, "petition create")
+        await opened.response()
+        if opened.modal is None:
+            raise RuntimeError("/petition create did not open its modal")
+        draft = {
+            "title": "Keep the library open",
+            "recipient": "the City Council",
+            "letter": "Dear Council,\n\nPlease keep the library open.",
+            "link": "",
+            "goal": str(PETITION_GOAL),
+        }
+        created = await _answered(await emu.submit_modal(organizer, opened, draft))
+        found = CODE_IN_TEXT.search(created.content or "")
+        if found is None:
+            raise RuntimeError(f"no petition code in {created.content!r}")
+        code = found.group(1)
+        petition = await bot.services.petitions.get(guild.id, code)
+        shown = await emu.run_command(organizer, channel, "petition show", {"code": code})
+        await shown.response()
+        page = shown.original
+        if page is None:
+            raise RuntimeError("/petition show posted nothing")
+        await bot.live.flush()
+    return code, petition.id, page, news
+
+
+async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Result:
+    """One surge of ``n`` members (burst, or paced at ``rate``/s): floor, then Rally."""
+    deadline = DISCORD_DEADLINE if n <= REAL_DEADLINE_UP_TO else MEASURING_DEADLINE
+    emu = DiscordEmulator(interaction_deadline=deadline, validate_openapi=False)
+    await emu.start()
+    try:
+        guild = emu.create_guild("Surge")
+        channel = emu.create_channel(guild, "petitions")
+        organizers = emu.create_role(guild, "Organizer", permissions=ADMINISTRATOR)
+        organizer = emu.create_member(guild, "olga", roles=[organizers])
+        members = [emu.create_member(guild, f"m{i}") for i in range(n)]
+        path = workdir / f"surge-{n}-{rate or 'burst'}.db"
+        code, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
+        custom_id = f"rally:sign:{petition_id}"
+
+        async with running_client(FloorBot(), emu):
+            await _answered(await emu.click(organizer, page, custom_id))  # warm up
+            floor = await surge(emu, members, page, custom_id, rate=rate)
+
+        async with running_rally(emu, path) as bot:
+            await _answered(await emu.click(organizer, page, f"rally:letter:{petition_id}"))
+            rally = await surge(emu, members, page, custom_id, rate=rate)
+            await bot.announcer.drain()
+            final = (await bot.services.petitions.get(guild.id, code)).total
+        expected = [f"🎉 {r:,} signatures!" for r in rungs_between(0, n, None)]
+        return Result(n, rate, deadline, floor, rally, final, announcements(emu, news), expected)
+    finally:
+        await emu.stop()
+
+
+# --- rows -----------------------------------------------------------------------------------
+
+
+def _ratio(value: float, floor: float) -> float | None:
+    return round(value / floor, 3) if floor and math.isfinite(floor) else None
+
+
+def rows_for(result: Result) -> list[Row]:
+    n, floor, rally = result.members, result.floor, result.rally
+    paced = result.rate is not None
+    name = f"sign surge · {n:,} members" + (f" paced {result.rate:g}/s" if paced else "")
+    rows: list[Row] = []
+    if not paced:  # paced, throughput is the pace: only the latencies say anything
+        ratio = _ratio(rally.throughput, floor.throughput)
+        rows.append(
+            {
+                "name": name,
+                "figure": "interactions/s",
+                "value": round(rally.throughput, 1),
+                "unit": "/s",
+                "floor": round(floor.throughput, 1),
+                "ratio": ratio,
+                "goal": f"≥ {THROUGHPUT_GOAL:.0%} of floor",
+                "ok": ratio is not None and ratio >= THROUGHPUT_GOAL,
+            }
+        )
+    for q in (50, 95, 99):
+        value, base = rally.percentile_ms(q), floor.percentile_ms(q)
+        goal = f"< {P99_GOAL_MS:.0f} ms" if q == 99 and n == P99_GOAL_AT else ""
+        rows.append(
+            {
+                "name": name,
+                "figure": f"p{q} dispatch → callback",
+                "value": round(value, 1),
+                "unit": "ms",
+                "floor": round(base, 1),
+                "ratio": _ratio(value, base),
+                "goal": goal,
+                "ok": (value < P99_GOAL_MS) if goal else None,
+            }
+        )
+    measuring = result.deadline != DISCORD_DEADLINE
+    rows += [
+        {
+            "name": name,
+            "figure": "answers past 3 s"
+            + (f" (deadline {result.deadline:g} s to measure)" if measuring else ""),
+            "value": rally.past_discord_deadline,
+            "unit": "interactions",
+            "floor": floor.past_discord_deadline,
+            "ratio": None,
+            "goal": "0",
+            "ok": rally.past_discord_deadline == 0,
+        },
+        {
+            "name": name,
+            "figure": "final count",
+            "value": result.final_count,
+            "unit": "signatures",
+            "floor": None,
+            "ratio": None,
+            "goal": f"exactly {n:,}",
+            "ok": result.final_count == n,
+        },
+        {
+            "name": name,
+            "figure": "milestones posted",
+            "value": len(result.milestones_posted),
+            "unit": "announcements",
+            "floor": None,
+            "ratio": None,
+            "goal": f"each of {len(result.milestones_expected)} once",
+            "ok": result.milestones_posted == result.milestones_expected,
+        },
+    ]
+    return rows
+
+
+def sizes_for(scale: float) -> list[int]:
+    return sorted({max(SMALLEST, round(n * scale)) for n in SIZES})
+
+
+async def run(sizes: Sequence[int], paced: int | None) -> list[Row]:
+    """Bursts of each size, then (``paced`` members) one surge paced at ``PACED_RATE``."""
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="rally-bench-surge-") as tmp:
+        for n in sizes:
+            rows += rows_for(await run_size(n, Path(tmp)))
+        if paced is not None:
+            rows += rows_for(await run_size(paced, Path(tmp), rate=PACED_RATE))
+    return rows
+
+
+class _Quiet(logging.Handler):
+    """Counts log records instead of printing them: an interaction answered past its deadline
+    makes Rally log a traceback, and thousands of them would bury the table. The rows count
+    those interactions ("answers past 3 s")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records += 1
+
+
+def main(scale: float = 1.0) -> list[Row]:
+    """Benchmark 1 at ``scale`` (1.0: bursts of 100, 1,000 and 5,000 members, then 1,000
+    members paced at 200/s): prints the table and returns one row per figure."""
+    quiet = _Quiet()
+    loggers = [logging.getLogger(name) for name in ("bot", "cogs", "discord")]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(quiet)
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)
+    try:
+        rows = _main(scale)
+    finally:
+        for lg, (propagate, level) in zip(loggers, saved, strict=True):
+            lg.removeHandler(quiet)
+            lg.propagate = propagate
+            lg.setLevel(level)
+    print_rows(rows)
+    return rows
+
+
+def _main(scale: float) -> list[Row]:
+    paced = max(SMALLEST, round(P99_GOAL_AT * scale))
+    return asyncio.run(run(sizes_for(scale), paced))
+
+
+def print_rows(rows: Sequence[Row]) -> None:
+    """A plain table, for running this benchmark alone."""
+    columns = ("name", "figure", "value", "unit", "floor", "ratio", "goal", "ok")
+    cells = [[("" if r[c] is None else str(r[c])) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
