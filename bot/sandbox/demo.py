@@ -175,6 +175,7 @@ class Demo:
 
         self.step("Members look around")
         await self.run(self.ben, "petition list")
+        await self.run(self.ben, "leaderboard petitions")
         await self.run(self.olga, "milestones history", {"petition": petition.code})
         await self.run(self.ben, "about")
 
