@@ -35,6 +35,7 @@ from discord.ext import commands
 from bot.client import RallyBot
 from bot.config import Settings
 from bot.db import Database
+from bot.db.petition_messages import ShownAt
 from bot.domain.milestones import rungs_between
 from bot.sandbox.emulator import Channel, DiscordEmulator, Guild, Member, Message
 from bot.sandbox.emulator.harness import running_client
@@ -233,6 +234,12 @@ async def _answered(it: Interaction) -> Message:
     return reply
 
 
+async def shown_at(bot: RallyBot, petition_id: int) -> list[ShownAt]:
+    """The messages Rally keeps up to date with the petition's count."""
+    _, shown = await bot.services.petitions.messages_of(petition_id)
+    return shown
+
+
 async def prepare(
     emu: DiscordEmulator, path: Path, guild: Guild, organizer: Member, channel: Channel
 ) -> tuple[str, int, Message, Channel]:
@@ -266,7 +273,9 @@ async def prepare(
         page = shown.original
         if page is None:
             raise RuntimeError("/petition show posted nothing")
-        await bot.live.flush()
+        async with asyncio.timeout(10):  # /petition show remembers its message after answering
+            while not any(m.message_id == page.id for m in await shown_at(bot, petition.id)):
+                await asyncio.sleep(0.01)
     return code, petition.id, page, news
 
 
