@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -54,3 +56,40 @@ async def petition_codes(
     return [
         app_commands.Choice(name=trim(f"{p.code} — {p.title}", 100), value=p.code) for p in found
     ]
+
+
+T = TypeVar("T")
+#: Discord wants the first answer within 3 s of the click; past this many seconds Rally
+#: acknowledges first ("Rally is thinking…", only for the member) and answers when ready.
+ANSWER_BUDGET = 2.0
+
+
+async def in_time(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
+    """Run `work`; when it would finish too late for Discord's window, defer ephemerally first,
+    so under a surge a member sees a short wait, never "This interaction failed"."""
+    task = asyncio.ensure_future(work)
+    elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    budget = ANSWER_BUDGET - elapsed
+    if budget > 0:
+        done, _ = await asyncio.wait({task}, timeout=budget)
+        if done:
+            return task.result()
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+    return await task
+
+
+async def reply_privately(
+    interaction: discord.Interaction[Any], content: str, view: discord.ui.View | None = None
+) -> None:
+    """An ephemeral answer, as the first response or (after `in_time` deferred) as the follow-up."""
+    if interaction.response.is_done():
+        if view is None:
+            await interaction.followup.send(content, ephemeral=True)
+        else:
+            await interaction.followup.send(content, view=view, ephemeral=True)
+    else:
+        if view is None:
+            await interaction.response.send_message(content, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, view=view, ephemeral=True)

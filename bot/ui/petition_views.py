@@ -22,7 +22,7 @@ from bot.domain.petitions import (
 )
 from bot.domain.signers import SignerDetails
 from bot.i18n import Localizer
-from bot.interactions import actor_and_localizer
+from bot.interactions import actor_and_localizer, in_time, reply_privately
 from bot.tree import report_error
 from bot.ui.drives import signed_reply
 from bot.ui.petitions import letter_embeds, petition_embed, share_text
@@ -124,9 +124,10 @@ async def _sign_now(
     interaction: discord.Interaction[Any], petition_id: int, referral: str | None
 ) -> None:
     actor, tr = await actor_and_localizer(interaction)
-    result = await _bot(interaction).services.petitions.sign(actor, petition_id, referral)
-    await interaction.response.send_message(
-        signed_reply(tr, result), view=after_signing_view(tr, result.petition), ephemeral=True
+    signing = _bot(interaction).services.petitions.sign(actor, petition_id, referral)
+    result = await in_time(interaction, signing)
+    await reply_privately(
+        interaction, signed_reply(tr, result), after_signing_view(tr, result.petition)
     )
     _bot(interaction).signatures_changed(result.petition.id, result.announcements)
 

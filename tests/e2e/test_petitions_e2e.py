@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.db import Database
-from bot.sandbox.emulator import DiscordEmulator
+from bot.sandbox.emulator import Deferred, DiscordEmulator
 from tests.e2e.conftest import World
 from tests.e2e.rally_harness import Act, buttons, running_rally, text_of
 
@@ -104,7 +107,7 @@ async def test_surge_of_500_members_clicking_sign(
         clicks = await asyncio.gather(
             *(emulator.click(m, shown.original, "rally:sign:1") for m in members)
         )
-        replies = await asyncio.gather(*(c.response() for c in clicks))
+        replies = await asyncio.gather(*(c.wait_original(timeout=30) for c in clicks))
         assert not any(c.failed for c in clicks)
         numbers = sorted(
             int(text_of(r).split("#")[1].split(" ")[0].replace(",", "")) for r in replies
@@ -155,3 +158,23 @@ async def test_goal_rises_along_the_ladder(
         assert "The goal rose to 250." in text_of(counted.original)
         petition = await bot.services.petitions.get(world.guild.id, code)
         assert (petition.total, petition.goal) == (198, 250)
+
+
+async def test_a_slow_signature_is_acknowledged_in_time_and_answered_after(
+    emulator: DiscordEmulator, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_rally(emulator, tmp_path / "r.db") as bot:
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer)
+        real_sign = bot.services.petitions.sign
+
+        async def slow_sign(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(3.5)  # e.g. the database is busy with a surge
+            return await real_sign(*args, **kwargs)
+
+        monkeypatch.setattr(bot.services.petitions, "sign", slow_sign)
+        it = await emulator.run_command(world.anna, world.channel, "petition sign", {"code": code})
+        first = await it.response()
+        assert isinstance(first, Deferred) and first.ephemeral  # acknowledged within Discord's 3 s
+        answer = await it.wait_original(timeout=10)
+        assert not it.failed and "You're signer #1" in text_of(answer)

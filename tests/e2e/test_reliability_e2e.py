@@ -58,6 +58,8 @@ async def surge(
     for it in its:
         with contextlib.suppress(InteractionFailed):  # a failed interaction is data here
             await it.wait_until(lambda it=it: it.acknowledged or it.failed, timeout=30)
+            if it.acknowledged:
+                await it.wait_original(timeout=30)  # a deferred answer arrives as a follow-up
     return list(its)
 
 
