@@ -93,3 +93,13 @@ async def reply_privately(
             await interaction.response.send_message(content, ephemeral=True)
         else:
             await interaction.response.send_message(content, view=view, ephemeral=True)
+
+
+async def drive_names(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for every `drive` option: this server's drives by name."""
+    if interaction.guild_id is None:
+        return []
+    found = await interaction.client.services.drives.search(interaction.guild_id, current)
+    return [app_commands.Choice(name=d.name[:100], value=d.name[:100]) for d in found]

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.drives import GOAL_MAX, LOG_CAP_MAX, NAME_MAX, NOTE_MAX, TEAM_NAME_MAX
-from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.interactions import actor_and_localizer, drive_names, guild_of, petition_codes
 from bot.services.drives import DriveChanges, DriveForm
 from bot.ui.drive_views import InviteView, review_view
 from bot.ui.drives import (
@@ -28,15 +28,6 @@ if TYPE_CHECKING:
 
 DRIVE = "The drive's name (leave it out when one drive is running)"
 WHEN = "In the server's time zone, like 2026-12-01 18:00, or like “in 3 days”"
-
-
-async def drive_names(
-    interaction: discord.Interaction[RallyBot], current: str
-) -> list[app_commands.Choice[str]]:
-    if interaction.guild_id is None:
-        return []
-    found = await interaction.client.services.drives.search(interaction.guild_id, current)
-    return [app_commands.Choice(name=d.name[:100], value=d.name[:100]) for d in found]
 
 
 async def team_names(

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.leaderboards import MIN_GROUP_MAX, Period, PetitionOrder
-from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.interactions import actor_and_localizer, drive_names, guild_of, petition_codes
 from bot.services.leaderboards import EVERY_MINUTES_MAX, PostRequest, RecruiterQuery
 from bot.ui.leaderboards import (
     BoardView,
@@ -31,15 +31,6 @@ PeriodName = Literal["today", "week", "month", "all"]
 BoardName = Literal["recruiters", "teams", "petitions"]
 OrderName = Literal["total", "momentum"]
 DRIVE = "A drive's name (leave it out when one drive is running)"
-
-
-async def drive_names(
-    interaction: discord.Interaction[RallyBot], current: str
-) -> list[app_commands.Choice[str]]:
-    if interaction.guild_id is None:
-        return []
-    found = await interaction.client.services.drives.search(interaction.guild_id, current)
-    return [app_commands.Choice(name=d.name[:100], value=d.name[:100]) for d in found]
 
 
 async def chart_png(bot: RallyBot, tr: Localizer, board: Board) -> bytes:
