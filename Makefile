@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 
-.PHONY: run test lint format i18n-check bench reliability sandbox clean
+.PHONY: run test lint format i18n-check bench sandbox clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
