@@ -47,6 +47,8 @@ class SetupCog(
         language="The language of Rally's public messages in this server",
         organization="Your organization's name, shown on petitions and share cards",
         invite="An invite link to this server, for share cards and the public page",
+        sms_number="A number people can text to sign (e.g. 50409), shown on cards and flyers",
+        sms_keyword="The word they text before the code (default: sign)",
     )
     @app_commands.autocomplete(timezone=timezones)
     @app_commands.choices(language=LANGUAGE_CHOICES)
@@ -59,6 +61,8 @@ class SetupCog(
         language: app_commands.Choice[str] | None = None,
         organization: app_commands.Range[str, 1, 100] | None = None,
         invite: app_commands.Range[str, 1, 200] | None = None,
+        sms_number: app_commands.Range[str, 3, 20] | None = None,
+        sms_keyword: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
         settings = await self.bot.services.guilds.update(
@@ -69,6 +73,8 @@ class SetupCog(
             language=language.value if language else None,
             organization_name=organization,
             invite_url=invite,
+            sms_number=sms_number,
+            sms_keyword=sms_keyword,
         )
         await interaction.response.send_message(
             tr.t("Saved. Rally's settings for this server:"),

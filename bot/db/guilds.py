@@ -19,6 +19,8 @@ class GuildSettings:
     language: str = "en"
     organization_name: str | None = None
     invite_url: str | None = None
+    sms_number: str | None = None
+    sms_keyword: str | None = None
 
     def with_changes(self, **changes: object) -> GuildSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -26,7 +28,7 @@ class GuildSettings:
 
 _FIELDS = (
     "organizer_role_id, announcement_channel_id, organizers_channel_id, timezone, language, "
-    "organization_name, invite_url"
+    "organization_name, invite_url, sms_number, sms_keyword"
 )
 
 
@@ -42,12 +44,13 @@ async def get(conn: Connection, guild_id: int) -> GuildSettings:
 async def save(conn: Connection, settings: GuildSettings, now: datetime) -> None:
     await conn.execute(
         f"INSERT INTO guild_settings (guild_id, {_FIELDS}, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
         "organizer_role_id = excluded.organizer_role_id, "
         "announcement_channel_id = excluded.announcement_channel_id, "
         "organizers_channel_id = excluded.organizers_channel_id, timezone = excluded.timezone, "
         "language = excluded.language, organization_name = excluded.organization_name, "
-        "invite_url = excluded.invite_url, updated_at = excluded.updated_at",
+        "invite_url = excluded.invite_url, sms_number = excluded.sms_number, "
+        "sms_keyword = excluded.sms_keyword, updated_at = excluded.updated_at",
         (
             settings.guild_id,
             settings.organizer_role_id,
@@ -57,6 +60,8 @@ async def save(conn: Connection, settings: GuildSettings, now: datetime) -> None
             settings.language,
             settings.organization_name,
             settings.invite_url,
+            settings.sms_number,
+            settings.sms_keyword,
             to_text(now),
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.db import Database, audit, guilds, signers
@@ -100,6 +101,8 @@ class GuildService:
         language: str | None = None,
         organization_name: str | None = None,
         invite_url: str | None = None,
+        sms_number: str | None = None,
+        sms_keyword: str | None = None,
     ) -> GuildSettings:
         """Change the server's settings (Manage Server only; checked here, not only by Discord)."""
         guild_id = require_guild(actor)
@@ -131,6 +134,20 @@ class GuildService:
                     N_("The invite link must look like https://discord.gg/yourcode.")
                 )
             changes["invite_url"] = url
+        if sms_number is not None:
+            number = "".join(sms_number.split())
+            if not re.fullmatch(r"\+?[0-9]{3,15}", number):
+                raise InvalidInput(
+                    N_("The SMS number must be 3 to 15 digits, like 50409 or +15551234567.")
+                )
+            changes["sms_number"] = number
+        if sms_keyword is not None:
+            keyword = " ".join(sms_keyword.split())
+            if not re.fullmatch(r"[^\W_]{1,20}", keyword):
+                raise InvalidInput(
+                    N_("The SMS keyword must be one word of 1 to 20 letters or digits.")
+                )
+            changes["sms_keyword"] = keyword
         now = self.clock()
         async with self.db.transaction() as conn:
             current = await guilds.get(conn, guild_id)

@@ -39,6 +39,7 @@ class ImageFile:
 class _Subject:
     petition: Petition
     invite_url: str | None
+    sms: Sms | None = None
 
 
 class ImageService:
@@ -56,7 +57,10 @@ class ImageService:
     # -- reading -----------------------------------------------------------------------------
     async def _subject(self, conn: Connection, petition: Petition) -> _Subject:
         settings = await guilds.get(conn, petition.guild_id)
-        return _Subject(petition, settings.invite_url)
+        sms = None
+        if settings.sms_number:
+            sms = Sms(settings.sms_keyword or "sign", settings.sms_number)
+        return _Subject(petition, settings.invite_url, sms)
 
     async def _by_code(self, guild_id: int, raw_code: str) -> _Subject:
         async with self.db.read() as conn:
@@ -82,7 +86,7 @@ class ImageService:
     ) -> ImageFile:
         """The share card of a petition of this server, by the code a member typed."""
         subject = await self._by_code(guild_id, raw_code)
-        return await self._card(subject, language, sms, fallback_url)
+        return await self._card(subject, language, sms or subject.sms, fallback_url)
 
     async def card_by_id(
         self,
@@ -94,7 +98,7 @@ class ImageService:
     ) -> ImageFile:
         """The share card of a petition by id (for its Share button)."""
         subject = await self._by_id(petition_id)
-        return await self._card(subject, language, sms, fallback_url)
+        return await self._card(subject, language, sms or subject.sms, fallback_url)
 
     async def _card(
         self,
@@ -146,6 +150,7 @@ class ImageService:
         """A printable PDF flyer (it shows no count, so it changes only with the text)."""
         subject = await self._by_code(guild_id, raw_code)
         petition = subject.petition
+        sms = sms or subject.sms
         lang = language or petition.language
         url = qr_target(petition, fallback_url or subject.invite_url)
         key = RenderKey(

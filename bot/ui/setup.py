@@ -24,5 +24,15 @@ def settings_embed(tr: Localizer, settings: GuildSettings) -> discord.Embed:
     )
     embed.add_field(name=tr.t("Organization"), value=settings.organization_name or unset)
     embed.add_field(name=tr.t("Invite link"), value=settings.invite_url or unset)
+    sms = (
+        tr.t(
+            "text {keyword} CODE to {number}",
+            keyword=settings.sms_keyword or "sign",
+            number=settings.sms_number,
+        )
+        if settings.sms_number
+        else unset
+    )
+    embed.add_field(name=tr.t("Sign by SMS"), value=sms)
     embed.set_footer(text=tr.t("Organizers: members with Manage Server or the organizer role."))
     return embed

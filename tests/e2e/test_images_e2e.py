@@ -85,3 +85,22 @@ async def test_a_surge_of_share_clicks_renders_a_handful_of_cards(
         assert not any(c.failed for c in clicks)
         assert all(c.original and c.original.attachments for c in clicks)
         assert bot.services.images.cache.renders <= 2
+
+
+async def test_the_servers_sms_number_reaches_cards_and_flyers(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    async with running_rally(emulator, tmp_path / "r.db") as bot:
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer, title="Designate Belarus for TPS")
+        bad = await act.run(world.organizer, "setup configure", {"sms_number": "call me"})
+        assert "The SMS number must be 3 to 15 digits" in text_of(bad.original)
+        assert (await bot.services.guilds.settings(world.guild.id)).sms_number is None
+        ok = await act.run(world.organizer, "setup configure", {"sms_number": "50409"})
+        assert "text sign CODE to 50409" in text_of(ok.original)
+        flyer = await emulator.run_command(
+            world.anna, world.channel, "petition flyer", {"code": code}
+        )
+        (pdf,) = (await flyer.wait_original(timeout=15)).attachments
+        text = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+        assert f"sign {code}" in text and "50409" in text
