@@ -19,11 +19,11 @@ from bot.ui.petition_views import (
     ask_to_delete,
     open_edit_modal,
     petition_view,
-    send_share,
     sign_and_reply,
     status_changed,
 )
 from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
+from bot.ui.share import send_share
 from bot.ui.views import PagerView
 from bot.ui.webhooks import WebhookView, webhook_text
 
