@@ -13,7 +13,7 @@ from bot.db.petition_messages import ShownAt
 from bot.domain.petitions import EXTERNAL_MAX, PetitionDraft, Status
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
 from bot.services.webhooks import EndpointInfo
-from bot.ui.images.flyer import Paper
+from bot.ui.images.kinds import Paper
 from bot.ui.petition_views import (
     PetitionModal,
     ask_to_delete,

@@ -18,10 +18,8 @@ from bot.domain.errors import PetitionGone
 from bot.domain.petitions import Petition, Status
 from bot.services.lookups import find_petition
 from bot.ui.images.cache import RenderCache, RenderKey, count_bucket, fingerprint
-from bot.ui.images.card import render_card
-from bot.ui.images.chart import DayCount, MilestoneMark, render_chart
 from bot.ui.images.content import Sms, qr_target
-from bot.ui.images.flyer import Paper, render_flyer
+from bot.ui.images.kinds import DayCount, MilestoneMark, Paper
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +126,8 @@ class ImageService:
         )
 
         async def produce() -> bytes:
+            from bot.ui.images.card import render_card
+
             card = await self.cache.run(
                 render_card, petition, language=lang, fallback_url=url, sms=sms
             )
@@ -170,6 +170,8 @@ class ImageService:
         )
 
         async def produce() -> bytes:
+            from bot.ui.images.flyer import render_flyer  # fpdf2 loads on first use
+
             return await self.cache.run(
                 render_flyer, petition, paper=paper, language=lang, fallback_url=url, sms=sms
             )
@@ -203,6 +205,8 @@ class ImageService:
         )
 
         async def produce() -> bytes:
+            from bot.ui.images.chart import render_chart  # matplotlib loads on first use
+
             async with self.db.read() as conn:
                 days = await timeline.daily_signatures(conn, petition.id)
                 sent = await timeline.milestones_sent(conn, petition.id)

@@ -10,12 +10,9 @@ from __future__ import annotations
 import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 
 from bot.domain.leaderboards import OwnStanding, Period, PetitionOrder
 from bot.i18n import N_, Localizer
@@ -23,6 +20,10 @@ from bot.services.leaderboards import PetitionBoard, RecruiterBoard, TeamBoard
 from bot.tree import report_error
 from bot.ui.images.fonts import Face, font_path, missing_glyphs
 from bot.ui.text import escape, trim
+
+if TYPE_CHECKING:  # matplotlib loads when the first chart is drawn, in a worker thread
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 Board = RecruiterBoard | TeamBoard | PetitionBoard
 COLOUR = discord.Colour.gold()
@@ -134,6 +135,8 @@ def own_text(tr: Localizer, own: OwnStanding | None) -> str:
 
 # -- the chart -----------------------------------------------------------------------------------
 def _font(face: Face, px: float) -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
     return FontProperties(fname=str(font_path(face)), size=px * 72 / DPI)
 
 
@@ -146,6 +149,9 @@ def drawable(text: str) -> str:
 def chart_figure(heading: str, bars: list[Entry], empty_text: str) -> Figure:
     """A horizontal bar chart of `bars` (best at the top); every text on it is given here."""
     heading = drawable(heading)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
     figure.text(

@@ -26,6 +26,7 @@ from bot.domain.petitions import Petition
 from bot.i18n import localizer
 from bot.ui.images.content import progress_line
 from bot.ui.images.fonts import FAMILY, Face, font_path
+from bot.ui.images.kinds import DayCount, MilestoneMark
 from bot.ui.images.textfit import fit
 
 WIDTH, HEIGHT, DPI = 1200, 675, 100
@@ -38,22 +39,6 @@ LABELLED_MILESTONES = 8
 #: A young petition's chart still spans a week, so its days are readable.
 MIN_SPAN_DAYS = 7
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class DayCount:
-    """Signatures counted on one day (UTC)."""
-
-    day: date
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class MilestoneMark:
-    """A milestone announced for the petition, placed where it was reached."""
-
-    threshold: int
-    reached_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

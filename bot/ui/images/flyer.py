@@ -20,7 +20,6 @@ The QR code is drawn as vector squares, sharp at any printer resolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from fpdf import FPDF
 
@@ -35,6 +34,7 @@ from bot.ui.images.content import (
     tell_line,
 )
 from bot.ui.images.fonts import Face, font_path
+from bot.ui.images.kinds import Paper
 from bot.ui.images.qr import QUIET_ZONE, qr_modules
 from bot.ui.images.textfit import ELLIPSIS, Lines, ellipsize, shrink_to_fit
 
@@ -46,11 +46,6 @@ PT = 25.4 / 72  # millimetres per point
 MARGIN = 16.0
 STRIPS = 8
 LETTER_OPENING = 600  # characters of the letter considered for the opening
-
-
-class Paper(StrEnum):
-    A4 = "A4"
-    LETTER = "Letter"
 
 
 @dataclass(frozen=True, slots=True)

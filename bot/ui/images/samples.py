@@ -9,9 +9,10 @@ from pathlib import Path
 
 from bot.domain.petitions import Petition
 from bot.ui.images.card import render_card
-from bot.ui.images.chart import DayCount, MilestoneMark, render_chart
+from bot.ui.images.chart import render_chart
 from bot.ui.images.content import Sms
-from bot.ui.images.flyer import Paper, render_flyer
+from bot.ui.images.flyer import render_flyer
+from bot.ui.images.kinds import DayCount, MilestoneMark, Paper
 
 
 def _write_all(
