@@ -155,14 +155,19 @@ def modal_inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def field_strategy(field: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """Values a member could type into a modal field (raises NoStrategy for an unknown kind)."""
+MODAL_FIELDS_MAX = 5
+
+
+def fill_field(field: dict[str, Any], text: str) -> Any:
+    """What a member types into (or picks in) a modal field, from one fuzzed text: cut to the
+    field's max_length, padded to its min_length (raises NoStrategy for an unknown kind)."""
     if field.get("type") == 4:
         low = max(field.get("min_length", 0), 1 if field.get("required", True) else 0)
-        return text_within(low, field.get("max_length", 4000))
+        high = field.get("max_length", 4000)
+        cut = text[:high]
+        return cut if len(cut) >= low else (cut + "\u200b" * low)[:high]
     options = field.get("options")
     if options:
         values = [o["value"] for o in options]
-        low, high = field.get("min_values", 1), field.get("max_values", 1)
-        return st.lists(st.sampled_from(values), min_size=low, max_size=high, unique=True)
+        return values[len(text) % len(values) :][: max(1, field.get("min_values", 1))]
     raise NoStrategy(f"modal field {field.get('custom_id')!r} of type {field.get('type')}")

@@ -24,10 +24,12 @@ from bot.sandbox.emulator.interactions import Deferred
 from tests.db.signers_support import snapshot
 from tests.e2e.conftest import World
 from tests.e2e.fuzz_inputs import (
+    MODAL_FIELDS_MAX,
+    TEXT,
     Command,
     NoStrategy,
     commands_of,
-    field_strategy,
+    fill_field,
     modal_inputs,
     strategy_for,
 )
@@ -92,6 +94,9 @@ class Fuzzer:
                 )
                 assert len(choices) <= 25
                 self.tried += 1
+        # drawn whether or not a modal opens: what opens depends on the database, which
+        # Hypothesis does not replay, so every draw must be made every time
+        typed = data.draw(st.lists(TEXT, min_size=MODAL_FIELDS_MAX, max_size=MODAL_FIELDS_MAX))
         await self.bot.announcer.drain()
         before = await snapshot(self.bot.db)
         refusals = counter_total(self.bot, "rally_refusals")
@@ -103,9 +108,10 @@ class Fuzzer:
         self.tried += len(options)
         shown = await settle(it)
         if it.modal is not None:
+            fields = modal_inputs(it.modal)
+            assert len(fields) <= MODAL_FIELDS_MAX
             values = {
-                field["custom_id"]: data.draw(field_strategy(field), field["custom_id"])
-                for field in modal_inputs(it.modal)
+                f["custom_id"]: fill_field(f, text) for f, text in zip(fields, typed, strict=False)
             }
             self.tried += len(values)
             submitted = await self.emu.submit_modal(member, it, values)
