@@ -43,7 +43,8 @@ test: lint i18n-check
 # Faults, fuzzing, storage and key rotation at their larger sizes, then one summary table built
 # from what the tests measured (tests/reliability_figures.py → tests/reliability_report.py).
 RELIABILITY_TESTS := tests/e2e/test_reliability_e2e.py tests/e2e/test_fuzz_e2e.py \
-	tests/e2e/test_fuzz_commands_e2e.py tests/e2e/test_storage_faults_e2e.py \
+	tests/e2e/test_fuzz_commands_e2e.py tests/e2e/test_fuzz_button_modals_e2e.py \
+	tests/e2e/test_storage_faults_e2e.py \
 	tests/e2e/test_permission_matrix_e2e.py tests/db/test_storage_faults.py \
 	tests/db/test_key_rotation.py tests/db/test_imports.py
 
