@@ -257,7 +257,9 @@ async def backup_database(
     """Copy a live database with SQLite's online backup API, in a worker thread.
 
     A separate read connection copies one consistent snapshot (WAL lets writers go on meanwhile), so
-    neither the event loop nor the bot's own connection waits for the copy.
+    neither the event loop nor the bot's own connection waits for the copy. A database another
+    process keeps locked is waited for up to `busy_timeout_ms`, then refused with `DatabaseError`;
+    a failed copy leaves neither the target nor a partial file.
     """
     source_path, target_path = Path(source), Path(target)
 
@@ -274,10 +276,13 @@ async def backup_database(
                 src.backup(dest)
             finally:
                 dest.close()
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a failed copy leaves no half-written file behind
+            raise
         finally:
             src.close()
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target_path)
 
     try:
         await asyncio.to_thread(_copy)

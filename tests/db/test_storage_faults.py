@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import Database, DatabaseError, backup_database
+from bot.db.database import SQLITE_HEADER
 from bot.domain.errors import StorageFull
 from bot.services.imports import ImportProgress, Progress
 from tests.conftest import FakeClock, member, organizer
@@ -197,3 +198,31 @@ async def test_backups_while_signatures_stream_in_and_another_process_holds_the_
         stored=stored,
         duplicated=stored - distinct,
     )
+
+
+async def test_a_backup_during_an_exclusive_transaction_and_of_a_damaged_file(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    """WAL lets the copy read beside another process's exclusive transaction (it copies the last
+    committed state); a damaged file is refused with a clear error and leaves no file behind."""
+    services = build(db, clock, None)
+    petition = await services.petitions.create(organizer(), DRAFT)
+    await services.petitions.sign(member(10), petition.id)
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLD_THE_LOCK.replace("IMMEDIATE", "EXCLUSIVE"), str(db.path), "2",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert holder.stdout is not None
+    assert (await holder.stdout.readline()).strip() == b"locked"
+    copy = tmp_path / "copy.db"
+    await asyncio.wait_for(db.backup(copy), timeout=1.5)  # did not wait for the lock
+    assert await holder.wait() == 0
+    assert consistent(copy) == (1, 1)
+
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(SQLITE_HEADER + bytes(range(256)) * 64)
+    target = tmp_path / "from-damaged.db"
+    with pytest.raises(DatabaseError, match=r"backup of .* failed"):
+        await backup_database(damaged, target)
+    assert not target.exists() and not (tmp_path / "from-damaged.db.partial").exists()
+    record("backups during an exclusive lock, and of a damaged file", faults=2)
