@@ -5,13 +5,18 @@ uses up one of the five tries, as it must."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import discord
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.ui
+import cogs
 from bot.client import RallyBot
 from bot.sandbox.emulator import DiscordEmulator, Message
 from tests.db.signers_support import SmtpServer, smtp, snapshot
@@ -111,3 +116,27 @@ async def test_fuzzed_link_codes_link_nothing_and_only_use_up_tries(
     assert after == before  # nothing linked, nobody's record touched
     tries = 5  # link_codes.tries_left
     assert not code_after or code_after[0][tries] in (code_before[tries], code_before[tries] - 1)
+
+
+#: Every modal class Rally has, and where the fuzzers open it.
+FUZZED_MODALS = {
+    "PetitionModal": "/petition create and /petition edit (test_fuzz_commands_e2e)",
+    "DetailsModal": "/petition sign and /me edit (test_fuzz_commands_e2e)",
+    "TextModal": "/me link (test_fuzz_commands_e2e) and its Enter-the-code button (here)",
+    "PurgeModal": "/admin purge's button (here)",
+}
+
+
+def test_every_modal_class_is_fuzzed_somewhere() -> None:
+    for package in (bot.ui, cogs):
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(info.name)
+    found, pending = set(), list(discord.ui.Modal.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith(("bot.", "cogs.")):
+            found.add(cls.__name__)
+    assert found, "no modal classes found"
+    missing = found - set(FUZZED_MODALS)
+    assert not missing, f"modals no fuzzer opens (add them to a fuzz test): {sorted(missing)}"
