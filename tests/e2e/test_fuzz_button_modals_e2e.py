@@ -24,7 +24,7 @@ from tests.e2e.conftest import World
 from tests.e2e.fuzz_inputs import TEXT, fill_field, modal_inputs
 from tests.e2e.rally_harness import Act, buttons, text_of
 from tests.e2e.test_fuzz_commands_e2e import APOLOGY, FUZZ, counter_total, settle
-from tests.e2e.test_signers_e2e import rally_with_keys
+from tests.e2e.test_signers_e2e import rally_with_keys, smtp_settings
 from tests.reliability_figures import record
 
 __all__ = ["smtp"]
@@ -34,14 +34,7 @@ __all__ = ["smtp"]
 async def rally(
     emulator: DiscordEmulator, world: World, tmp_path: Path, smtp: SmtpServer
 ) -> AsyncIterator[RallyBot]:
-    async with rally_with_keys(
-        emulator,
-        tmp_path / "r.db",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_from="rally@example.org",
-        smtp_starttls=False,
-    ) as bot:
+    async with rally_with_keys(emulator, tmp_path / "r.db", **smtp_settings(smtp)) as bot:
         act = Act(emulator, world.channel)
         code = await act.create_petition(world.organizer)
         await act.run(world.ben, "petition sign", {"code": code})
