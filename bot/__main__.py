@@ -97,7 +97,7 @@ async def run_sandbox(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    handled = keys_cli.run(args)  # `keys new` and `export` run on an organizer's own machine
+    handled = keys_cli.run(args)  # `keys new`, `keys reseal`, `export`: an organizer's machine
     if handled is not None:
         return handled
     try:
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure(settings.log_level)
     try:
+        if args.command == "keys":  # the rotation's host-side steps
+            return keys_cli.run_on_host(args, settings)
         if args.command == "backup":
             asyncio.run(backup_database(settings.database_path, args.path))
             print(f"backup written to {args.path}")

@@ -1,14 +1,18 @@
 """Key commands for organizers, run on their own machine: make keys, open a sealed export.
 
     python -m bot keys new [--private-key rally-private.key]
-    python -m bot export --private-key rally-private.key sealed.json [-o delivery.csv]
+    python -m bot export --private-key rally-private.key [--private-key old.key] sealed.json
+    python -m bot keys reseal ...   (a key rotation's offline step: bot/rotation_cli.py)
 
-Neither needs the bot's settings: the private key never goes near the bot.
+None of these needs the bot's settings: the private key never goes near the bot. The rotation's
+host-side steps (`keys status`, `keys rotate-out`, `keys rotate-in`) do, and run from
+`run_on_host` once the settings are loaded.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import gzip
 import json
@@ -19,6 +23,8 @@ from typing import Any, TextIO
 
 from nacl.exceptions import CryptoError
 
+from bot import rotation_cli
+from bot.config import Settings
 from bot.domain.csv_rows import csv_text
 from bot.domain.sealing import (
     KeyFormatError,
@@ -95,22 +101,33 @@ def open_export(body: dict[str, Any], unsealer: Unsealer) -> tuple[list[str], li
     return columns, rows
 
 
-def export_csv(private_key_path: Path, sealed_path: Path, output: Path | None, out: TextIO) -> int:
-    """Open a sealed export with the private key and write it as CSV (cells escaped)."""
-    try:
-        key_text = private_key_path.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        raise KeyCommandError(f"cannot read the private key {private_key_path}") from None
-    try:
-        unsealer = Unsealer(load_private_key(key_text))
-    except KeyFormatError as exc:
-        raise KeyCommandError(str(exc)) from None
+def load_unsealer(private_key_paths: list[Path]) -> Unsealer:
+    """An unsealer with every private key given (the old and the new one during a rotation)."""
+    keys = []
+    for path in private_key_paths:
+        try:
+            key_text = path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise KeyCommandError(f"cannot read the private key {path}") from None
+        try:
+            keys.append(load_private_key(key_text))
+        except KeyFormatError as exc:
+            raise KeyCommandError(str(exc)) from None
+    return Unsealer(*keys)
+
+
+def export_csv(
+    private_key_paths: list[Path], sealed_path: Path, output: Path | None, out: TextIO
+) -> int:
+    """Open a sealed export with the private key(s) and write it as CSV (cells escaped)."""
+    unsealer = load_unsealer(private_key_paths)
     body = read_export(sealed_path)
     try:
         columns, rows = open_export(body, unsealer)
     except CryptoError:
         raise KeyCommandError(
-            f"{sealed_path} was not sealed for this private key (or it was altered)"
+            f"{sealed_path} was not sealed for the private key(s) given (key ids "
+            f"{', '.join(unsealer.key_ids)}), or it was altered"
         ) from None
     target = output or sealed_path.with_name(
         sealed_path.name.removesuffix(".gz").removesuffix(".json") + ".csv"
@@ -133,20 +150,45 @@ def add_parsers(sub: Any) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     new = keys_sub.add_parser("new", help="write a new private key file; print the .env lines")
     new.add_argument("--private-key", type=Path, default=DEFAULT_PRIVATE_KEY)
+    rotation_cli.add_parsers(keys_sub)
     export = sub.add_parser("export", help="open a sealed export with the private key, as CSV")
-    export.add_argument("--private-key", type=Path, required=True)
+    export.add_argument(
+        "--private-key", type=Path, action="append", required=True, help="repeat for old keys"
+    )
     export.add_argument("sealed", type=Path)
     export.add_argument("-o", "--output", type=Path, default=None)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int | None:
-    """Run a key command; None when `args` is not one (the CLI goes on)."""
+def run(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int | None:
+    """Run an offline key command; None when `args` is not one (the CLI goes on)."""
+    out, err = out or sys.stdout, err or sys.stderr
     try:
-        if args.command == "keys":
+        if args.command == "keys" and args.keys_command == "new":
             return keys_new(args.private_key, out)
+        if args.command == "keys" and args.keys_command == "reseal":
+            return rotation_cli.reseal_file(
+                args.private_key, args.public_key, args.file, args.output, out
+            )
         if args.command == "export":
             return export_csv(args.private_key, args.sealed, args.output, out)
-    except KeyCommandError as exc:
+    except (KeyCommandError, rotation_cli.RotationError) as exc:
         err.write(f"rally: {exc}\n")
         return 2
     return None
+
+
+def run_on_host(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """`keys status | rotate-out | rotate-in`: the rotation's steps on the bot's host."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        return asyncio.run(rotation_cli.run_on_host(args, settings, out))
+    except rotation_cli.RotationError as exc:
+        err.write(f"rally: {exc}\n")
+        return 2

@@ -93,6 +93,13 @@ class Metrics:
         self.errors = Counter(
             "rally_errors", "Unexpected errors, by where they happened", ["where"], registry=r
         )
+        self.refusals = Counter(
+            "rally_refusals",
+            "Interactions refused with a member-safe reason (invalid input, no permission...), "
+            "by reason",
+            ["reason"],
+            registry=r,
+        )
         for source in SOURCES:
             self.signatures.labels(source)
         for outcome in ("counted", "duplicate", "dropped"):

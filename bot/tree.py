@@ -24,6 +24,8 @@ APOLOGY = N_(
     "the error id: {error_id}"
 )
 COOLDOWN = N_("Slow down a little: try again in {seconds} seconds.")
+#: What a member is told "no" to, with a reason: counted as refusals, never as errors.
+REFUSALS = (RallyError, app_commands.CommandOnCooldown, app_commands.CheckFailure)
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
@@ -41,6 +43,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     """Domain errors → their message; anything else → an apology with an id, traceback logged."""
     original = getattr(error, "original", None) or error
     tr = await localizer_for(interaction)
+    metrics = getattr(interaction.client, "metrics", None)
+    if metrics is not None and isinstance(original, REFUSALS):
+        metrics.refusals.labels(type(original).__name__).inc()
     if isinstance(original, RallyError):
         await send_ephemeral(interaction, tr.t(original.template, **original.params)[:2000])
         return
@@ -53,7 +58,6 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         await send_ephemeral(interaction, tr.t(N_("You cannot use this command here.")))
         return
     error_id = secrets.token_hex(4)
-    metrics = getattr(interaction.client, "metrics", None)
     if metrics is not None:
         metrics.errors.labels("interaction").inc()
     log.error(

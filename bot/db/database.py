@@ -21,6 +21,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.errors import StorageFull
+
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -67,6 +69,14 @@ def check_sqlite_file(path: Path) -> None:
         header = handle.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
         raise DatabaseError(f"{path} is not a SQLite database; Rally left it untouched.")
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """SQLite's "database or disk is full" (SQLITE_FULL): a full disk or `max_page_count`."""
+    return (
+        isinstance(exc, sqlite3.OperationalError)
+        and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    )
 
 
 class Connection:
@@ -208,6 +218,8 @@ class Database:
         A task cancelled half-way (a shutdown, a timeout) never leaves the shared connection
         inside a transaction: BEGIN, COMMIT and ROLLBACK run to completion in aiosqlite's thread
         whatever happens to the task, and a cancelled BEGIN is rolled back before the lock goes.
+        A full disk (SQLITE_FULL, in a statement or the COMMIT) rolls back and becomes
+        `StorageFull`, whose message is safe to show: nothing of the transaction was kept.
         """
         conn = self._require()
         async with self._lock:
@@ -219,12 +231,13 @@ class Database:
                 raise
             try:
                 yield Connection(conn)
-            except BaseException:
+                await _to_completion(conn.execute("COMMIT"))
+            except BaseException as exc:
                 if conn.in_transaction:
                     await _to_completion(conn.execute("ROLLBACK"))
+                if is_storage_full(exc):
+                    raise StorageFull() from exc
                 raise
-            else:
-                await _to_completion(conn.execute("COMMIT"))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:
@@ -244,7 +257,9 @@ async def backup_database(
     """Copy a live database with SQLite's online backup API, in a worker thread.
 
     A separate read connection copies one consistent snapshot (WAL lets writers go on meanwhile), so
-    neither the event loop nor the bot's own connection waits for the copy.
+    neither the event loop nor the bot's own connection waits for the copy. A database another
+    process keeps locked is waited for up to `busy_timeout_ms`, then refused with `DatabaseError`;
+    a failed copy leaves neither the target nor a partial file.
     """
     source_path, target_path = Path(source), Path(target)
 
@@ -261,10 +276,13 @@ async def backup_database(
                 src.backup(dest)
             finally:
                 dest.close()
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a failed copy leaves no half-written file behind
+            raise
         finally:
             src.close()
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target_path)
 
     try:
         await asyncio.to_thread(_copy)

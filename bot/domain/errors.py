@@ -56,3 +56,10 @@ class NotSigned(RallyError):
 
 class CodeExhausted(RallyError):
     message = N_("Rally could not find a free petition code; please try again.")
+
+
+class StorageFull(RallyError):
+    message = N_(
+        "Rally's storage is full, so nothing was saved and nothing changed. Please tell the "
+        "bot's operator; try again once they have made room."
+    )

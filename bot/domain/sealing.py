@@ -4,15 +4,20 @@ The running bot holds only the public key: it can seal a name, a postal code, an
 number, but never open one again. Organizers keep the private key offline and open exports on their
 own machine (`python -m bot export --private-key FILE sealed.json`).
 
-Two sealed formats, told apart by their first byte; both open with the same private key:
+Sealed formats, told apart by their first byte; all open with the private key of the pair:
 
-* ``0x01`` + a libsodium sealed box (PyNaCl ``SealedBox``): an ephemeral X25519 key per field.
-  Used for what a member types (a few fields at a time).
-* ``0x02`` + ephemeral public key (32 bytes) + nonce (24) + XSalsa20-Poly1305 box: the same
-  construction, with one ephemeral key per batch of rows and a fresh random nonce per field.
+* ``0x03`` + key id (8 bytes) + a libsodium sealed box (PyNaCl ``SealedBox``): an ephemeral X25519
+  key per field. Used for what a member types (a few fields at a time).
+* ``0x04`` + key id (8 bytes) + ephemeral public key (32) + nonce (24) + XSalsa20-Poly1305 box: the
+  same construction, with one ephemeral key per batch of rows and a fresh random nonce per field.
   Used by imports: a sealed box costs two X25519 operations (~65 µs), so sealing three fields of
   100,000 rows one box at a time would take 20 seconds of CPU; a batch key makes it ~2 µs a field.
   The ephemeral private key lives only in memory for one batch and is never stored.
+* ``0x01`` and ``0x02``: the same two without a key id, as Rally wrote them before key rotation
+  existed; still opened (by trying each private key given), never written any more.
+
+The key id (`key_id`) is a hash of the public key: it says which key pair sealed a field, so
+`python -m bot keys` can find what still needs the old key during a rotation (see SECURITY.md).
 
 Plaintexts are padded to a multiple of 32 bytes so a sealed field does not tell a name's length.
 
@@ -35,8 +40,11 @@ from nacl.exceptions import CryptoError
 from nacl.public import Box, PrivateKey, PublicKey, SealedBox
 from nacl.utils import random as random_bytes
 
-SINGLE = 1
+SINGLE = 1  # before key ids: read, never written
 BATCH = 2
+SINGLE_ID = 3
+BATCH_ID = 4
+KEY_ID_SIZE = 8
 PAD_TO = 32
 HASH_KEY_MIN = 32
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
@@ -82,6 +90,22 @@ def load_private_key(text: str) -> PrivateKey:
     return PrivateKey(_key_bytes(text, "the private key"))
 
 
+def _key_id(public_key: PublicKey) -> bytes:
+    return hashlib.sha256(b"rally-key-id\x00" + bytes(public_key)).digest()[:KEY_ID_SIZE]
+
+
+def key_id(public_key: PublicKey) -> str:
+    """A public key's id (16 hex digits): what sealed fields carry to say which key sealed them."""
+    return _key_id(public_key).hex()
+
+
+def sealed_key_id(blob: bytes) -> str | None:
+    """The id of the key that sealed `blob`; None for the formats without one (or junk)."""
+    if len(blob) > KEY_ID_SIZE and blob[0] in (SINGLE_ID, BATCH_ID):
+        return blob[1 : 1 + KEY_ID_SIZE].hex()
+    return None
+
+
 # -- sealing -----------------------------------------------------------------------------------
 def _pad(text: str) -> bytes:
     raw = text.encode("utf-8") + b"\x80"
@@ -101,9 +125,14 @@ class Sealer:
     def __init__(self, public_key: PublicKey) -> None:
         self._public_key = public_key
         self._box = SealedBox(public_key)
+        self._prefix = bytes([SINGLE_ID]) + _key_id(public_key)
+
+    @property
+    def key_id(self) -> str:
+        return self._prefix[1:].hex()
 
     def seal(self, text: str) -> bytes:
-        return bytes([SINGLE]) + self._box.encrypt(_pad(text))
+        return self._prefix + self._box.encrypt(_pad(text))
 
     def seal_optional(self, text: str | None) -> bytes | None:
         return None if text is None else self.seal(text)
@@ -119,7 +148,7 @@ class BatchSealer:
 
     def __init__(self, public_key: PublicKey) -> None:
         ephemeral = PrivateKey.generate()
-        self._prefix = bytes([BATCH]) + bytes(ephemeral.public_key)
+        self._prefix = bytes([BATCH_ID]) + _key_id(public_key) + bytes(ephemeral.public_key)
         self._shared = crypto_box_beforenm(bytes(public_key), bytes(ephemeral))
 
     def seal(self, text: str) -> bytes:
@@ -131,27 +160,55 @@ class BatchSealer:
 
 
 class Unsealer:
-    """Opens sealed fields with the private key — on an organizer's machine, never in the bot."""
+    """Opens sealed fields with private keys — on an organizer's machine, never in the bot.
 
-    def __init__(self, private_key: PrivateKey) -> None:
-        self._private_key = private_key
-        self._sealed_box = SealedBox(private_key)
-        self._boxes: dict[bytes, Box] = {}
+    Several keys may be given (the old and the new during a rotation): a field that carries a
+    key id opens with that key only; one without (an older format) with whichever key fits.
+    """
+
+    def __init__(self, private_key: PrivateKey, *more: PrivateKey) -> None:
+        self._keys = {_key_id(k.public_key): k for k in (private_key, *more)}
+        self._sealed_boxes = {kid: SealedBox(k) for kid, k in self._keys.items()}
+        self._boxes: dict[tuple[bytes, bytes], Box] = {}
+
+    @property
+    def key_ids(self) -> list[str]:
+        return [kid.hex() for kid in self._keys]
 
     def open(self, blob: bytes) -> str:
-        """The text; `CryptoError` when the blob was not sealed for this key."""
+        """The text; `CryptoError` when the blob was not sealed for any of these keys."""
         if not blob:
             raise CryptoError("empty sealed field")
         kind, body = blob[0], blob[1:]
-        if kind == SINGLE:
-            return _unpad(self._sealed_box.decrypt(body))
-        if kind == BATCH and len(body) > 32:
-            ephemeral = body[:32]
-            box = self._boxes.get(ephemeral)
-            if box is None:
-                box = self._boxes[ephemeral] = Box(self._private_key, PublicKey(ephemeral))
-            return _unpad(box.decrypt(body[32:]))
-        raise CryptoError("unknown sealed format")
+        if kind in (SINGLE_ID, BATCH_ID):
+            kid, body = body[:KEY_ID_SIZE], body[KEY_ID_SIZE:]
+            if kid not in self._keys:
+                raise CryptoError(f"sealed for key {kid.hex()}, which is not among the keys given")
+            return self._open(kind == BATCH_ID, kid, body)
+        if kind not in (SINGLE, BATCH):
+            raise CryptoError("unknown sealed format")
+        for kid in self._keys:  # no key id: the first key that opens it is the right one
+            try:
+                return self._open(kind == BATCH, kid, body)
+            except CryptoError:
+                continue
+        raise CryptoError("not sealed for any of the keys given")
+
+    def _open(self, batch: bool, kid: bytes, body: bytes) -> str:
+        if not batch:
+            return _unpad(self._sealed_boxes[kid].decrypt(body))
+        if len(body) <= 32:
+            raise CryptoError("truncated sealed field")
+        ephemeral = body[:32]
+        box = self._boxes.get((kid, ephemeral))
+        if box is None:
+            box = self._boxes[kid, ephemeral] = Box(self._keys[kid], PublicKey(ephemeral))
+        return _unpad(box.decrypt(body[32:]))
+
+
+def reseal(blob: bytes, unsealer: Unsealer, sealer: Sealer) -> bytes:
+    """`blob` sealed again for `sealer`'s key (a key rotation, on the organizer's machine)."""
+    return sealer.seal(unsealer.open(blob))
 
 
 # -- canonical forms and keyed hashes ----------------------------------------------------------

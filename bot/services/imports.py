@@ -7,6 +7,7 @@ Then one transaction matches the staged rows to people Rally already knows, inse
 signers and signatures, moves the petition's counter, raises its goal and queues milestone
 announcements. If anything fails before that commit, the staged rows are deleted and the petition
 is exactly as it was; a bot stopped mid-import leaves staged rows that the next import deletes.
+A full disk (in staging or counting) is reported as `StorageFull`, with the same guarantee.
 Importing the same file twice counts nobody twice: the second time every row is a duplicate.
 """
 
@@ -189,18 +190,21 @@ class ImportService:
             if pending is not None:
                 with contextlib.suppress(BaseException):
                     await pending
-            async with self.db.transaction() as conn:
-                await imports.discard(conn, import_id)
-                await imports.finish(
-                    conn,
-                    import_id,
-                    status="failed",
-                    rows_read=rows_read,
-                    imported=0,
-                    duplicates=0,
-                    rejected=0,
-                    now=self.clock(),
-                )
+            try:
+                async with self.db.transaction() as conn:
+                    await imports.discard(conn, import_id)
+                    await imports.finish(
+                        conn,
+                        import_id,
+                        status="failed",
+                        rows_read=rows_read,
+                        imported=0,
+                        duplicates=0,
+                        rejected=0,
+                        now=self.clock(),
+                    )
+            except Exception:  # a full disk may refuse even the clean-up: report the first error
+                log.warning("import %s: staged rows left for the next import to delete", import_id)
             log.warning(
                 "import %s into petition %s failed; nothing counted", import_id, petition.id
             )

@@ -76,7 +76,7 @@ async def test_sealed_delivery_list_opens_only_on_the_organizers_machine(
     key_file.write_text(keys.private + "\n", encoding="ascii")
     sealed = tmp_path / made.file_name
     sealed.write_bytes(made.data)
-    args = argparse.Namespace(command="export", private_key=key_file, sealed=sealed, output=None)
+    args = argparse.Namespace(command="export", private_key=[key_file], sealed=sealed, output=None)
     out, err = io.StringIO(), io.StringIO()
     assert keys_cli.run(args, out, err) == 0, err.getvalue()
     written = sealed.with_suffix(".csv")
@@ -108,7 +108,7 @@ async def test_the_cli_refuses_a_wrong_key_or_file_clearly(
     other = tmp_path / "other.key"
     assert keys_cli.keys_new(other, io.StringIO()) == 0
     cases = [
-        (other, sealed, "was not sealed for this private key"),
+        (other, sealed, "was not sealed for the private key(s) given"),
         (tmp_path / "missing.key", sealed, "cannot read the private key"),
         (sealed, sealed, "base64 of 32 bytes"),
     ]
@@ -120,7 +120,7 @@ async def test_the_cli_refuses_a_wrong_key_or_file_clearly(
     for key, path, words in cases:
         err = io.StringIO()
         args = argparse.Namespace(
-            command="export", private_key=key, sealed=path, output=tmp_path / "out.csv"
+            command="export", private_key=[key], sealed=path, output=tmp_path / "out.csv"
         )
         assert keys_cli.run(args, io.StringIO(), err) == 2
         assert words in err.getvalue()
@@ -214,7 +214,7 @@ def test_keys_new_writes_an_owner_only_key_and_prints_the_env_lines(tmp_path: Pa
     sealed = Sealer(load_public_key(lines["RALLY_PUBLIC_KEY"])).seal("Anna")
     assert Unsealer(load_private_key(path.read_text())).open(sealed) == "Anna"
     err = io.StringIO()
-    args = argparse.Namespace(command="keys", private_key=path)
+    args = argparse.Namespace(command="keys", keys_command="new", private_key=path)
     assert keys_cli.run(args, io.StringIO(), err) == 2
     assert "will not overwrite" in err.getvalue()
 

@@ -16,6 +16,7 @@ from bot.db import Database
 from bot.sandbox.emulator import CommandError, DiscordEmulator
 from tests.e2e.conftest import World
 from tests.e2e.rally_harness import Act, running_rally, text_of
+from tests.reliability_figures import record, sized
 
 EDGE = st.sampled_from(
     [
@@ -37,7 +38,7 @@ FIELD = st.lists(st.one_of(EDGE, st.text(max_size=40)), max_size=6).map("".join)
     min_size=100, max_size=10_000
 )
 FUZZ = settings(
-    max_examples=40,
+    max_examples=sized(40, 300),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -79,6 +80,7 @@ async def test_fuzzed_modal_fields_are_answered_within_limits(
     shown = text_of(reply)
     assert shown and "Sorry, something went wrong" not in shown
     created = await petition_rows(rally)
+    record("fuzz: the petition modal", bad_inputs=len(values))
     assert created in (before, before + 1)
     if created == before:
         assert "You're signer" not in shown and "is ready" not in shown
@@ -92,6 +94,7 @@ async def test_fuzzed_codes_get_a_clear_answer(
     act = Act(emulator, world.channel)
     value = code[:100] or "x"
     it = await act.run(world.anna, "petition sign", {"code": value})
+    record("fuzz: petition codes", bad_inputs=1)
     shown = text_of(it.original)
     assert it.ephemeral and "There is no petition with the code" in shown
     assert await petition_rows(rally) == 0

@@ -18,6 +18,7 @@ from tests.e2e.conftest import World, build_world
 from tests.e2e.rally_harness import Act, running_rally, text_of
 from tests.e2e.test_milestones_e2e import rungs
 from tests.e2e.test_process_e2e import spawn
+from tests.reliability_figures import record
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 MESSAGES = "/channels/{channel_id}/messages"
@@ -47,6 +48,21 @@ def acknowledged(its: list[Interaction]) -> dict[int, int]:
         if match:
             told[it.member.user.id] = int(match.group(1).replace(",", ""))
     return told
+
+
+def record_surge(
+    test: str, faults: int, told: dict[int, int], stored: dict[int, int], expected: int, posted: int
+) -> None:
+    """The surge's figures for `make reliability`, recorded before the test asserts on them."""
+    record(
+        test,
+        faults=faults,
+        acknowledged=len(told),
+        stored=len(set(told) & set(stored)),
+        duplicated=sum(count - 1 for count in stored.values()),
+        announcements_expected=expected,
+        announcements_posted=posted,
+    )
 
 
 async def surge(
@@ -118,11 +134,16 @@ async def test_a_surge_through_500s_429s_a_gateway_drop_and_lost_heartbeats(
             await bot.announcer.drain()
             await emu.wait_for_message(news.id, lambda _: len(rungs(emu, news)) >= 8, timeout=30)
             await bot.announcer.drain()
-            assert rungs(emu, news) == [
-                f"🎉 {n} signatures!"
-                for n in ("10", "25", "50", "100", "250", "500", "750", "1,000")
-            ]
+            posted = rungs(emu, news)
         stored = await stored_signers(path)
+        # 500s, 502s and 429s fired, plus the gateway drop and the lost heartbeat ACKs
+        faults = len(emu.faults.fired) + 2
+        record_surge(
+            "surge through HTTP errors and gateway faults", faults, told, stored, 8, len(posted)
+        )
+        assert posted == [
+            f"🎉 {n} signatures!" for n in ("10", "25", "50", "100", "250", "500", "750", "1,000")
+        ]
         assert all(count == 1 for count in stored.values())  # nobody doubled
         assert set(told) <= set(stored)  # everyone told "signer #N" is stored
         assert len(set(told.values())) == len(told)  # every N distinct
@@ -171,6 +192,8 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
         for key in extra:
             os.environ.pop(key, None)
     stored = await stored_signers(path)
+    posted = rungs(emulator, news)
+    record_surge("kill -9 mid-surge, then restart", 1, told, stored, 5, len(posted))
     assert set(told) <= set(stored) and all(c == 1 for c in stored.values())
     assert len(stored) == 400
     assert rungs(emulator, news) == [

@@ -43,6 +43,16 @@ async def rally_with_keys(
         yield running
 
 
+def smtp_settings(smtp: SmtpServer) -> dict[str, Any]:
+    """Settings that send Rally's emails to the loopback SMTP server."""
+    return {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_from": "rally@example.org",
+        "smtp_starttls": False,
+    }
+
+
 CSV = (
     "first_name,last_name,email,zip_code,created_at\n"
     "Anna,Kowalska,anna.kowalska@gmail.com,02134,2026-11-01 10:00:00\n"
@@ -55,14 +65,7 @@ CSV = (
 async def test_import_attachment_link_by_code_export_and_forget(
     emulator: DiscordEmulator, world: World, tmp_path: Path, smtp: SmtpServer
 ) -> None:
-    async with rally_with_keys(
-        emulator,
-        tmp_path / "r.db",
-        smtp_host="127.0.0.1",
-        smtp_port=smtp.port,
-        smtp_from="rally@example.org",
-        smtp_starttls=False,
-    ) as bot:
+    async with rally_with_keys(emulator, tmp_path / "r.db", **smtp_settings(smtp)) as bot:
         act = Act(emulator, world.channel)
         code = await act.create_petition(world.organizer)
 

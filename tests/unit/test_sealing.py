@@ -37,7 +37,7 @@ def test_every_seal_differs_and_reveals_neither_text_nor_length() -> None:
     assert len(set(seals)) == 4
     assert all(b"Anna" not in s for s in seals)
     assert len(SEALER.seal("Al")) == len(SEALER.seal("Alexandra Kowalska-Nowak"))
-    assert seals[0][0] == 1 and seals[2][0] == 2
+    assert seals[0][0] == 3 and seals[2][0] == 4
 
 
 def test_another_key_or_a_changed_byte_cannot_open() -> None:
@@ -49,7 +49,7 @@ def test_another_key_or_a_changed_byte_cannot_open() -> None:
         tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
         with pytest.raises(CryptoError):
             UNSEALER.open(tampered)
-    for junk in (b"", b"\x03abc", b"\x02short"):
+    for junk in (b"", b"\x05abc", b"\x02short", b"\x04" + bytes(8) + b"short"):
         with pytest.raises(CryptoError):
             UNSEALER.open(junk)
 
@@ -136,3 +136,22 @@ def test_settings_build_the_signer_config_and_refuse_bad_keys() -> None:
     with pytest.raises(SettingsError) as short:
         load_settings(rally_hash_key="secret-but-short")
     assert "secret-but-short" not in str(short.value)
+
+
+def test_fields_say_which_key_sealed_them_and_older_formats_still_open() -> None:
+    from nacl.public import SealedBox
+
+    from bot.domain.sealing import SINGLE, _pad, key_id, sealed_key_id
+
+    _, other_private = new_key_pair()
+    both = Unsealer(load_private_key(other_private), load_private_key(PRIVATE))
+    mine = key_id(load_public_key(PUBLIC))
+    assert SEALER.key_id == mine and len(mine) == 16
+    for sealed in (SEALER.seal("Anna"), SEALER.batch().seal("Anna")):
+        assert sealed_key_id(sealed) == mine
+        assert both.open(sealed) == "Anna"
+    legacy = bytes([SINGLE]) + SealedBox(load_public_key(PUBLIC)).encrypt(_pad("Anna"))
+    assert sealed_key_id(legacy) is None
+    assert both.open(legacy) == UNSEALER.open(legacy) == "Anna"
+    with pytest.raises(CryptoError, match="not among the keys given"):
+        Unsealer(load_private_key(other_private)).open(SEALER.seal("Anna"))
