@@ -32,7 +32,8 @@ MAX_RENDERS = 4096
 REVALIDATE = "public, no-cache"
 CARD_CACHE = "public, max-age=300"
 CSS_CACHE = "public, max-age=86400"
-#: No scripts, nothing from elsewhere; only the widget may be framed (by any site).
+#: No scripts, nothing from elsewhere; only the widget may be framed (by any site, even a page
+#: opened from a file, which `frame-ancestors *` would refuse: so the widget has no such rule).
 PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
 )
@@ -63,9 +64,9 @@ def _answer(
         "Referrer-Policy": "no-referrer",
     }
     if content_type.startswith("text/html"):
-        ancestors = "*" if frame else "'none'"
-        headers["Content-Security-Policy"] = f"{PAGE_CSP}; frame-ancestors {ancestors}"
+        headers["Content-Security-Policy"] = PAGE_CSP
         if not frame:
+            headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
             headers["X-Frame-Options"] = "DENY"
     if _matches(request, etag):
         return web.Response(status=304, headers=headers)
@@ -83,7 +84,7 @@ def _not_found(request: web.Request) -> web.Response:
         headers={
             "Content-Type": "text/html; charset=utf-8",
             "Cache-Control": "public, max-age=30",
-            "Content-Security-Policy": f"{PAGE_CSP}; frame-ancestors *",
+            "Content-Security-Policy": PAGE_CSP,
             "X-Content-Type-Options": "nosniff",
         },
     )
