@@ -103,8 +103,10 @@ async def _cached(
     make: Callable[[], Awaitable[tuple[bytes, str]]],
 ) -> Body:
     """The render of `kind` for this snapshot of the petition, made once per snapshot."""
-    renders: dict[tuple[str, str], tuple[PublicPetition, Body]] = request.app[RENDERS]
-    key = (page.petition.code, kind)
+    renders: dict[tuple[str, str, str], tuple[PublicPetition, Body]] = request.app[RENDERS]
+    # the render holds absolute links: without WEB_PUBLIC_URL they follow the Host asked for,
+    # so a request with a forged Host cannot put its links into everyone's copy
+    key = (page.petition.code, kind, _base(request))
     kept = renders.get(key)
     if kept is not None and kept[0] is page:
         return kept[1]

@@ -300,3 +300,16 @@ async def test_share_links_lead_to_the_page_only_with_a_public_url(
     assert await pages.share_url(petition) is None  # no web server configured: the invite
     pages.base_url = PUBLIC
     assert await pages.share_url(petition) == f"{PUBLIC}/p/{petition.code}"
+
+
+async def test_a_forged_host_does_not_reach_other_visitors(
+    server: WebServer, services: Services, http: aiohttp.ClientSession
+) -> None:
+    services.public_pages.base_url = None  # no WEB_PUBLIC_URL: links follow the Host header
+    petition = await create(services)
+    url = f"{server.url}/p/{petition.code}"
+    _, forged, _ = await get(http, url, Host="evil.example")
+    assert "http://evil.example/p/" in forged
+    _, html, _ = await get(http, url)
+    assert "evil.example" not in html
+    assert meta_of(html).tags["og:image"] == f"{server.url}/p/{petition.code}/card.png"

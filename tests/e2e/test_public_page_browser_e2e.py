@@ -22,6 +22,28 @@ INVITE = "https://discord.gg/belarus-tps"
 LETTER = "Dear President,\n\nWe, Belarusians abroad, ask you to designate Belarus for TPS."
 
 
+CONTRAST = """
+const rgb = (c) => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+const lum = (c) => {
+  const [r, g, b] = rgb(c).map((v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+const backdrop = (el) => {
+  for (; el; el = el.parentElement) {
+    const bg = getComputedStyle(el).backgroundColor;
+    if (bg !== "rgba(0, 0, 0, 0)" && bg !== "transparent") return bg;
+  }
+  return "rgb(255, 255, 255)";
+};
+return Math.min(...[...document.querySelectorAll(arguments[0])].map(
+  (el) => ratio(getComputedStyle(el).color, backdrop(el))));
+"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -84,6 +106,9 @@ async def test_the_public_page_in_chromium(
                 " document.querySelectorAll('footer').length, document.documentElement.lang]",
             )
             assert landmarks == [1, 1, 1, "en"]
+            # every piece of text has at least WCAG AA contrast (4.5:1) against its background
+            texts = "h1, h2, p, strong, a, .organization, .recipient, .footer p"
+            assert await in_browser(browser, "run", CONTRAST, texts) >= 4.5
             # the Open Graph image is the share card, and it loads
             og_image = await in_browser(
                 browser,
