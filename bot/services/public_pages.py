@@ -17,10 +17,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from bot.db import Database, audit, guilds, petitions, public_pages, timeline
 from bot.db.database import Connection
+from bot.db.timeline import DailySignatures
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.petitions import Petition, normalize_code
@@ -33,12 +33,6 @@ MAX_ENTRIES = 4096
 
 
 @dataclass(frozen=True, slots=True)
-class DayCount:
-    day: date
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
 class PublicPetition:
     """A listed petition as its public page shows it: the figures and texts, no personal data.
     A new object every time it is read from the database (the web layer keys its renders on it)."""
@@ -47,7 +41,7 @@ class PublicPetition:
     organization: str | None
     invite_url: str | None
     sms: Sms | None
-    days: tuple[DayCount, ...]
+    days: tuple[DailySignatures, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +144,7 @@ class PublicPageService:
             organization=petition.organization or settings.organization_name,
             invite_url=settings.invite_url,
             sms=sms,
-            days=tuple(DayCount(entry.day, entry.count) for entry in days),
+            days=tuple(days),
         )
 
     def _store(self, code: str, value: PublicPetition | None) -> None:
