@@ -4,6 +4,7 @@ card behind og:image, the page's language, and the organizers' unlisted switch."
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -21,6 +22,7 @@ from bot.domain.errors import NotAnOrganizer, PetitionNotFound
 from bot.domain.petitions import Petition, Status, parse_draft
 from bot.metrics import Metrics
 from bot.services import Services
+from bot.services.public_pages import PublicPageService
 from bot.web.app import WebContext, WebServer
 from tests.conftest import FakeClock, member, organizer
 
@@ -313,3 +315,27 @@ async def test_a_forged_host_does_not_reach_other_visitors(
     _, html, _ = await get(http, url)
     assert "evil.example" not in html
     assert meta_of(html).tags["og:image"] == f"{server.url}/p/{petition.code}/card.png"
+
+
+async def test_a_burst_reads_the_database_once_and_the_ttl_bounds_staleness(
+    db: Database, services: Services
+) -> None:
+    now = [1000.0]
+    pages = PublicPageService(db, ttl=30.0, monotonic=lambda: now[0])
+    petition = await create(services)
+    found = await asyncio.gather(*(pages.find(petition.code) for _ in range(200)))
+    assert pages.loads == 1 and all(page is found[0] for page in found)
+    assert found[0] is not None and found[0].petition.total == 0
+    # a change Rally is not told about (here: a signature written behind the cache's back)
+    await services.petitions.sign(member(7), petition.id)
+    now[0] += 29
+    assert (await pages.find(petition.code)) is found[0]
+    now[0] += 2
+    fresh = await pages.find(petition.code)
+    assert pages.loads == 2 and fresh is not None and fresh.petition.total == 1
+    # unknown codes are remembered too, within a bounded cache
+    small = PublicPageService(db, max_entries=3, monotonic=lambda: now[0])
+    for code in ("ZZZZZZ", "ZZZZZY", "ZZZZZX", "ZZZZZW", "ZZZZZZ"):
+        assert await small.find(code) is None
+    assert small.loads == 5  # ZZZZZZ was pushed out by the fourth, so it is read again
+    assert await small.find("ZZZZZW") is None and small.loads == 5
