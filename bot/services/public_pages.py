@@ -164,6 +164,12 @@ class PublicPageService:
         if code is not None:
             self._entries.pop(code, None)
 
+    def clear(self) -> None:
+        """Forget every page (after `/admin purge`: a purged petition's page goes at once)."""
+        self._epoch += 1
+        self._entries.clear()
+        self._codes.clear()
+
     def invalidate_code(self, code: str) -> None:
         self._epoch += 1
         self._entries.pop(code, None)

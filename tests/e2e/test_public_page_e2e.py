@@ -104,3 +104,28 @@ async def test_without_a_public_address_shares_keep_the_invite(
         assert parse_qs(urlparse(links["Facebook"]).query)["u"] == [INVITE]
         it = await act.run(world.organizer, "petition visibility", {"code": code, "page": "public"})
         assert it.ephemeral and "has no public address" in text_of(it.original)
+
+
+async def test_a_purged_servers_pages_are_gone_at_once(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    async with (
+        rally_serving_pages(emulator, tmp_path / "r.db") as (_, base),
+        aiohttp.ClientSession() as http,
+    ):
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer)
+        await act.run(world.anna, "petition sign", {"code": code})
+        async with http.get(f"{base}/p/{code}") as response:
+            assert response.status == 200  # and now in the page cache
+        asked = await act.run(world.organizer, "admin purge")
+        assert asked.original is not None
+        go = next(k for k, v in buttons(asked.original).items() if v == "Delete all Rally data")
+        modal = await act.click(world.organizer, asked.original, go)
+        done = await emulator.submit_modal(
+            world.organizer, modal, {"server_name": world.guild.name}
+        )
+        assert "deleted everything" in text_of(await done.response())
+        for path in ("", "/widget", ".json"):
+            async with http.get(f"{base}/p/{code}{path}") as response:
+                assert response.status == 404, path
