@@ -12,8 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
 from bot.client import RallyBot
 from bot.sandbox.emulator import DiscordEmulator
+from tests.e2e import browser as browser_module
 from tests.e2e.browser import Browser, artifacts_dir, open_browser
 from tests.e2e.conftest import World
 from tests.e2e.rally_harness import Act, running_rally, text_of
@@ -200,3 +203,13 @@ async def test_a_cyrillic_page_in_chromium(
                 "\\u0378\\u0378\\u0378\\u0378\\u0378').width]",
             )
             assert isinstance(widths, list) and widths[0] > 0 and widths[0] != widths[1], widths
+
+
+def test_without_chromium_the_browser_tests_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser_module, "CHROMIUM", ("/nonexistent/chromium",))
+    monkeypatch.setattr(browser_module, "CHROMEDRIVER", ("/nonexistent/chromedriver",))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(pytest.fail.Exception) as failed, open_browser():
+        raise AssertionError("must not get a browser")
+    assert "NOT installed" in str(failed.value)
+    assert "apt-get install -y chromium chromium-driver" in str(failed.value)
