@@ -144,7 +144,7 @@ async def test_the_public_page_in_chromium(
             host = tmp_path / "host.html"
             host.write_text(
                 f'<!doctype html><title>Our site</title><iframe id="rally" src="{widget}" '
-                'width="360" height="160" title="Petition"></iframe>',
+                'width="360" height="190" style="border:0" title="Petition"></iframe>',
                 encoding="utf-8",
             )
             await sign(act, world, "ben", code)
