@@ -106,22 +106,22 @@ class PublicPageService:
         if entry is not None and entry.expires > self.monotonic():
             self._entries.move_to_end(code)
             return entry.value
-        waiting = self._loading.get(code)
-        if waiting is not None:
-            return await asyncio.shield(waiting)
-        future: asyncio.Future[PublicPetition | None] = asyncio.get_running_loop().create_future()
-        self._loading[code] = future
+        loading = self._loading.get(code)
+        if loading is None:
+            # one read for a burst; a task, so a visitor who leaves does not cancel the others'
+            loading = asyncio.ensure_future(self._load_and_store(code))
+            self._loading[code] = loading
+            loading.add_done_callback(lambda done: self._loaded(code, done))
+        return await asyncio.shield(loading)
+
+    def _loaded(self, code: str, done: asyncio.Future[PublicPetition | None]) -> None:
+        if self._loading.get(code) is done:
+            del self._loading[code]
+
+    async def _load_and_store(self, code: str) -> PublicPetition | None:
         epoch = self._epoch
-        try:
-            value = await self._load(code)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: a lone waiter-less failure is not logged twice
-            raise
-        finally:
-            self._loading.pop(code, None)
-        future.set_result(value)
-        if epoch == self._epoch:
+        value = await self._load(code)
+        if epoch == self._epoch:  # no change overtook this read
             self._store(code, value)
         return value
 
