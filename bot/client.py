@@ -67,6 +67,7 @@ class RallyBot(commands.AutoShardedBot):
         self.settings = settings
         self.db = db
         self.services = services
+        services.public_pages.base_url = settings.public_page_base
         self.clock = clock
         self.force_sync = force_sync
         self.synced_commands = False

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
             return str(self.web_public_url).rstrip("/")
         return f"http://{self.web_host}:{self.web_port or 0}"
 
+    @property
+    def public_page_base(self) -> str | None:
+        """Where petitions' public pages are (WEB_PUBLIC_URL), when the web server runs; else
+        None, and shares and QR codes lead to the server's invite as before."""
+        if self.web_port is None or self.web_public_url is None:
+            return None
+        return str(self.web_public_url).rstrip("/")
+
     @field_validator("rally_public_key")
     @classmethod
     def _public_key(cls, value: str | None) -> str | None:

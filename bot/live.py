@@ -29,6 +29,8 @@ class LiveMessages(Coalescer[int]):
     name = "rally-live-messages"
 
     def touch_petition(self, petition_id: int) -> None:
+        # Every change of a petition passes here: its public page is read again on next request.
+        self.bot.services.public_pages.invalidate(petition_id)
         self.touch(petition_id)
 
     async def refresh(self, key: int) -> None:

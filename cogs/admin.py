@@ -35,6 +35,7 @@ class PurgeModal(discord.ui.Modal):
         if self.typed.value.strip() != self.server_name:
             raise InvalidInput(N_("That is not this server's name: nothing was deleted."))
         deleted = await self.bot.services.admin.purge(actor)
+        self.bot.services.public_pages.clear()  # purged petitions' public pages go at once
         await interaction.response.send_message(
             tr.t(
                 "Done: Rally deleted everything it held about this server ({rows} records).",

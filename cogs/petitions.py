@@ -1,4 +1,4 @@
-"""/petition: create, show, sign, withdraw, list, edit, close, reopen, delete, count."""
+"""/petition: create, show, sign, withdraw, list, edit, close, reopen, delete, count, visibility."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.ui.petition_views import (
     status_changed,
 )
 from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
+from bot.ui.public_pages import change_visibility
 from bot.ui.share import send_share
 from bot.ui.views import PagerView
 from bot.ui.webhooks import WebhookView, webhook_text
@@ -34,6 +35,10 @@ CODE = "The petition's 6-letter code, like PMFZYI"
 PAPERS = [
     app_commands.Choice(name="A4", value="A4"),
     app_commands.Choice(name="US Letter", value="Letter"),
+]
+PAGE_CHOICES = [
+    app_commands.Choice(name="Public", value="public"),
+    app_commands.Choice(name="Unlisted", value="unlisted"),
 ]
 
 
@@ -283,6 +288,22 @@ class PetitionsCog(
             webhook_text(tr, info, base, rotated=False), view=view, ephemeral=True
         )
         view.message = await interaction.original_response()
+
+    @app_commands.command(
+        name="visibility", description="Give a petition a public web page, or none (organizers)"
+    )
+    @app_commands.describe(
+        code=CODE, page="Public: a web page anyone can open; Unlisted: no public page"
+    )
+    @app_commands.choices(page=PAGE_CHOICES)
+    @app_commands.autocomplete(code=petition_codes)
+    async def visibility(
+        self,
+        interaction: discord.Interaction[RallyBot],
+        code: app_commands.Range[str, 1, 100],
+        page: app_commands.Choice[str],
+    ) -> None:
+        await change_visibility(interaction, code, unlisted=page.value == "unlisted")
 
 
 async def setup(bot: RallyBot) -> None:

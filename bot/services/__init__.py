@@ -16,6 +16,7 @@ from bot.services.leaderboards import LeaderboardService
 from bot.services.links import LinkService
 from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
+from bot.services.public_pages import PublicPageService
 from bot.services.referrals import RunningDrives
 from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
@@ -39,6 +40,7 @@ class Services:
     webhooks: WebhookService
     leaderboards: LeaderboardService
     admin: AdminService
+    public_pages: PublicPageService
 
     @classmethod
     def build(
@@ -47,6 +49,7 @@ class Services:
         config = signer_config or SignerConfig()
         running = RunningDrives()  # shared: signing counts for the drives this one changes
         guilds = GuildService(db, clock)
+        pages = PublicPageService(db, clock)
         return cls(
             guilds=guilds,
             petitions=PetitionService(db, clock, running),
@@ -55,11 +58,12 @@ class Services:
             links=LinkService(db, clock, config),
             imports=ImportService(db, clock, config),
             exports=ExportService(db, clock),
-            images=ImageService(db, clock),
+            images=ImageService(db, clock, pages=pages),
             drives=DriveService(db, clock, running),
             rewards=RewardService(db, clock),
             volunteers=VolunteerService(db, clock),
             webhooks=WebhookService(db, clock, config, running),
             leaderboards=LeaderboardService(db, clock),
             admin=AdminService(db, guilds, running, clock),
+            public_pages=pages,
         )

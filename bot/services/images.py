@@ -1,8 +1,9 @@
 """Images of a petition: the share card, the printable flyer and the progress chart.
 
-The service reads what an image needs (the petition, the server's invite as the QR fallback, the
-chart's timeline), and asks the render cache for the image: the cache renders it in a thread,
-once per petition, kind, language, text and count bucket, however many members ask at once.
+The service reads what an image needs (the petition, its public page or else the server's invite
+as the QR fallback, the chart's timeline), and asks the render cache for the image: the cache
+renders it in a thread, once per petition, kind, language, text and count bucket, however many
+members ask at once.
 The drawing itself is pure and lives in `bot.ui.images`.
 """
 
@@ -17,6 +18,7 @@ from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import PetitionGone
 from bot.domain.petitions import Petition, Status
 from bot.services.lookups import find_petition
+from bot.services.public_pages import PublicPageService
 from bot.ui.images.cache import RenderCache, RenderKey, count_bucket, fingerprint
 from bot.ui.images.content import Sms, qr_target
 from bot.ui.images.kinds import DayCount, MilestoneMark, Paper
@@ -42,9 +44,17 @@ class _Subject:
 
 class ImageService:
     def __init__(
-        self, db: Database, clock: Clock = utcnow, *, cache: RenderCache | None = None
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        *,
+        cache: RenderCache | None = None,
+        pages: PublicPageService | None = None,
     ) -> None:
         self.db = db
+        #: Where a QR code leads when the petition has no link of its own: its public page
+        #: when there is one, else the server's invite.
+        self.pages = pages
         self.clock = clock
         self.cache = cache if cache is not None else RenderCache()
 
@@ -58,7 +68,8 @@ class ImageService:
         sms = None
         if settings.sms_number:
             sms = Sms(settings.sms_keyword or "sign", settings.sms_number)
-        return _Subject(petition, settings.invite_url, sms)
+        page = None if self.pages is None else await self.pages.link_in(conn, petition)
+        return _Subject(petition, page or settings.invite_url, sms)
 
     async def _by_code(self, guild_id: int, raw_code: str) -> _Subject:
         async with self.db.read() as conn:

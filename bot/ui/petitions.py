@@ -135,13 +135,15 @@ def list_embed(tr: Localizer, page: PetitionPage) -> discord.Embed:
     return embed
 
 
-def share_text(tr: Localizer, petition: Petition) -> str:
+def share_text(tr: Localizer, petition: Petition, page_url: str | None = None) -> str:
+    """The text to copy; it ends with the petition's link, else its public page if any."""
     text = tr.t(
         "Tell {recipient}: {title}. Sign in Discord with /petition sign {code}",
         recipient=petition.recipient,
         title=petition.title,
         code=petition.code,
     )
-    if petition.link:
-        text += f" — {petition.link}"
+    link = petition.link or page_url
+    if link:
+        text += f" — {link}"
     return text

@@ -64,9 +64,12 @@ async def send_share(
     filename: str,
 ) -> None:
     """The share card, the text to copy, and one link button per network — only for the member."""
-    settings = await interaction.client.services.guilds.settings(petition.guild_id)
-    url = petition.link or settings.invite_url
-    text = share_text(tr, petition)
+    services = interaction.client.services
+    settings = await services.guilds.settings(petition.guild_id)
+    # the petition's own link, else its public page (when Rally serves one), else the invite
+    page = None if petition.link else await services.public_pages.share_url(petition)
+    url = petition.link or page or settings.invite_url
+    text = share_text(tr, petition, page)
     embed = discord.Embed(colour=discord.Colour(0xC8102E))
     embed.set_image(url=f"attachment://{filename}")
     mail = email_link(petition, text)

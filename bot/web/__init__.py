@@ -1,1 +1,2 @@
-"""Rally's small HTTP server inside the bot process: webhooks, /healthz and /metrics (aiohttp)."""
+"""Rally's small HTTP server inside the bot process: webhooks, /healthz, /metrics and the petitions'
+public pages (aiohttp)."""

@@ -32,12 +32,13 @@ CONTEXT = web.AppKey("rally", WebContext)
 
 
 def build_app(context: WebContext) -> web.Application:
-    from bot.web import health, hooks
+    from bot.web import health, hooks, pages
 
     app = web.Application(client_max_size=context.max_bytes)
     app[CONTEXT] = context
     hooks.add_routes(app)
     health.add_routes(app)
+    pages.add_routes(app)
     return app
 
 

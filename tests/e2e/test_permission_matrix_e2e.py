@@ -27,6 +27,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition reopen", "organizer"),
     ("petition delete", "organizer"),
     ("petition count", "organizer"),
+    ("petition visibility", "organizer"),
     ("milestones setup", "organizer"),
     ("setup configure", "manager"),
 ]
@@ -35,6 +36,7 @@ COMMANDS: list[tuple[str, str]] = [
 def options(command: str, code: str) -> dict[str, Any]:
     return {
         "petition count": {"code": code, "external": 7},
+        "petition visibility": {"code": code, "page": "unlisted"},
         "milestones setup": {"jumps": "each"},
         "setup configure": {"language": "uk"},
         "petition create": {},
