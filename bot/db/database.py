@@ -28,6 +28,11 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: SQLite's page cache (the default is 2 MiB). Counting an import or a webhook batch inserts
+#: keyed hashes — random keys — into the signers' and signatures' indexes; with 2 MiB those
+#: B-trees no longer fit past ~100,000 signers and every insert re-reads and spills pages. The
+#: cache grows only as pages are used, so a small database stays small in memory.
+CACHE_KIB = 64 * 1024
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
@@ -226,6 +231,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await conn.execute("PRAGMA temp_store = MEMORY")
             if is_new:
                 await asyncio.to_thread(os.chmod, self.path, 0o600)
             if migrate:

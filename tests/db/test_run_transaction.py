@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from bot.db import Database
-from bot.db.database import BodySuspended, Connection
+from bot.db.database import CACHE_KIB, BodySuspended, Connection
 
 
 async def _table(db: Database) -> None:
@@ -212,3 +212,9 @@ async def test_a_closed_database_is_refused(db: Database) -> None:
     await db.close()
     with pytest.raises(Exception, match="not open"):
         await db.run_transaction(body)
+
+
+async def test_the_connection_keeps_a_page_cache_for_bulk_counting(db: Database) -> None:
+    async with db.read() as conn:
+        assert await conn.fetchval("PRAGMA cache_size") == -CACHE_KIB
+        assert await conn.fetchval("PRAGMA temp_store") == 2  # MEMORY
