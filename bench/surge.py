@@ -30,7 +30,6 @@ import logging
 import math
 import os
 import re
-import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
@@ -38,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.startup import stop
 from bot.client import RallyBot
 from bot.config import Settings
 from bot.db import Database
@@ -122,13 +122,7 @@ async def bot_process(
             await emu.wait_for_gateway(identifies=identifies + 1, timeout=START_TIMEOUT)
             yield proc
         finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(proc.wait(), 30)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
+            await stop(proc)
 
 
 async def until_answered(
