@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
@@ -37,7 +38,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.startup import stop
 from bot.client import RallyBot
 from bot.config import Settings
 from bot.db import Database
@@ -123,6 +123,16 @@ async def bot_process(
             yield proc
         finally:
             await stop(proc)
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
 
 
 async def until_answered(
