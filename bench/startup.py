@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.surge import print_rows
+from bench.surge import print_rows, stop
 from bot.db import Database
 from bot.sandbox.emulator import Channel, CommandError, DiscordEmulator, Guild, Member
 from bot.sandbox.emulator.gateway import GUILDS
@@ -219,16 +218,6 @@ async def launch(
             return Launch(identified, ready, rss, hwm)
         finally:
             await stop(proc)
-
-
-async def stop(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(proc.wait(), 30)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
 
 
 @dataclass

@@ -2,9 +2,16 @@
 
 Rally (the real bot, real discord.py, a real SQLite file) and a floor — a bare discord.py
 ``AutoShardedBot`` whose persistent button matches the same ``rally:sign:{id}`` custom ids and
-answers with a static ephemeral message — take the same surge, one after the other, against the
-same emulator in the same run. Every interaction is dispatched at once (``emu.click`` queues
-``INTERACTION_CREATE`` on the gateway without waiting), so the figures are those of a burst.
+answers with a static ephemeral message (`bench/floor`) — take the same surge, one after the
+other, against the same emulator in the same run. Every interaction is dispatched at once
+(``emu.click`` queues ``INTERACTION_CREATE`` on the gateway without waiting), so the figures are
+those of a burst.
+
+Each bot runs as its own process (``python -m bot``, as Rally runs in production, pointed at the
+emulator by ``DISCORD_API_URL``/``DISCORD_GATEWAY_URL``; ``python -m bench.floor``), and the
+emulator — standing in for Discord, which is never in the bot's process — runs in this one. With
+both in one process the emulator's own work (dispatching, JSON, routing every response) shared
+one event loop with the bot and was billed to it, to the floor and to Rally alike.
 
 Latency runs from the moment the emulator created the interaction (``Interaction.created``, the
 dispatch) to the moment the bot's initial response reached the emulator's callback route. The
@@ -21,16 +28,15 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import re
+import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import discord
-from discord.ext import commands
 
 from bot.client import RallyBot
 from bot.config import Settings
@@ -43,6 +49,8 @@ from bot.sandbox.emulator.interactions import Interaction
 from bot.sandbox.emulator.state import ADMINISTRATOR
 from bot.services import Services
 from bot.services.signers import SignerConfig
+
+ROOT = Path(__file__).resolve().parents[1]
 
 Row = dict[str, object]
 
@@ -58,6 +66,10 @@ P99_GOAL_AT = 1_000
 # UK's "Revoke Article 50" petition (~2,000 a minute), dispatched open-loop on a fixed schedule.
 PACED_RATE = 200.0
 PETITION_GOAL = 100_000  # far above every surge: the ladder's rungs are the only announcements
+START_TIMEOUT = 60.0
+SETTLE_TIMEOUT = 60.0
+RALLY = ("-m", "bot")
+FLOOR = ("-m", "bench.floor")
 CODE_IN_TEXT = re.compile(r"\b([A-Z]{6})\b")
 
 
@@ -66,48 +78,6 @@ CODE_IN_TEXT = re.compile(r"\b([A-Z]{6})\b")
 
 class BenchRallyBot(RallyBot):
     """Rally as it runs, minus discord.py's 5-second pause before an IDENTIFY."""
-
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        return None
-
-
-class FloorSign(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"rally:sign:(?P<id>[0-9]+)"
-):
-    """The floor's persistent Sign button: same custom ids as Rally's, a static answer."""
-
-    def __init__(self, petition_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Sign", custom_id=f"rally:sign:{petition_id}"))
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> FloorSign:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_message("Thanks for signing!", ephemeral=True)
-
-
-class FloorBot(commands.AutoShardedBot):
-    """The floor: a bare discord.py bot, guilds intent only, one persistent button."""
-
-    def __init__(self) -> None:
-        intents = discord.Intents.none()
-        intents.guilds = True
-        super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
-            help_command=None,
-            guild_ready_timeout=0.05,
-        )
-
-    async def setup_hook(self) -> None:
-        self.add_dynamic_items(FloorSign)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
@@ -126,6 +96,77 @@ async def running_rally(emu: DiscordEmulator, path: Path) -> AsyncIterator[Rally
     )
     async with running_client(bot, emu) as running:
         yield running
+
+
+@contextlib.asynccontextmanager
+async def bot_process(
+    emu: DiscordEmulator, command: Sequence[str], path: Path, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A bot as its own process against ``emu`` (its log in ``log``); SIGTERM on exit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD"))}
+    env.update(
+        DISCORD_TOKEN=emu.token,
+        DISCORD_API_URL=emu.api_base,
+        DISCORD_GATEWAY_URL=emu.gateway_url,
+        DATABASE_PATH=str(path),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("WEB_PORT", None)
+    identifies = emu.gateway.identifies
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, *command, cwd=path.parent, env=env, stdout=out, stderr=out
+        )
+        try:
+            await emu.wait_for_gateway(identifies=identifies + 1, timeout=START_TIMEOUT)
+            yield proc
+        finally:
+            await stop(proc)
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 30)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+async def until_answered(
+    emu: DiscordEmulator, member: Member, message: Message, custom_id: str
+) -> None:
+    """Click until the bot answers: it is connected and handles interactions (a warm-up)."""
+    for _ in range(20):
+        it = await emu.click(member, message, custom_id)
+        with contextlib.suppress(Exception):
+            if isinstance(await it.response(), Message):
+                return
+        await asyncio.sleep(0.25)
+    raise RuntimeError(f"no answer to {custom_id} after 20 clicks")
+
+
+async def settled_announcements(emu: DiscordEmulator, channel: Channel, expected: int) -> list[str]:
+    """The announcements once ``expected`` are posted (or ``SETTLE_TIMEOUT``), and a second
+    more, so that one posted twice is seen twice."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_TIMEOUT
+    while len(announcements(emu, channel)) < expected and loop.time() < deadline:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    return announcements(emu, channel)
+
+
+async def total_of(path: Path, petition_id: int) -> int:
+    """The petition's count as Rally stored it (read after Rally's process stopped)."""
+    db = Database(path)
+    await db.open(migrate=False)
+    try:
+        return (await Services.build(db).petitions.get_by_id(petition_id)).total
+    finally:
+        await db.close()
 
 
 # --- the surge ------------------------------------------------------------------------------
@@ -291,20 +332,20 @@ async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Resul
         organizer = emu.create_member(guild, "olga", roles=[organizers])
         members = [emu.create_member(guild, f"m{i}") for i in range(n)]
         path = workdir / f"surge-{n}-{rate or 'burst'}.db"
-        code, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
+        _, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
         custom_id = f"rally:sign:{petition_id}"
 
-        async with running_client(FloorBot(), emu):
-            await _answered(await emu.click(organizer, page, custom_id))  # warm up
+        async with bot_process(emu, FLOOR, path, workdir / f"{path.stem}-floor.log"):
+            await until_answered(emu, organizer, page, custom_id)
             floor = await surge(emu, members, page, custom_id, rate=rate)
 
-        async with running_rally(emu, path) as bot:
-            await _answered(await emu.click(organizer, page, f"rally:letter:{petition_id}"))
+        async with bot_process(emu, RALLY, path, workdir / f"{path.stem}-rally.log"):
+            await until_answered(emu, organizer, page, f"rally:letter:{petition_id}")
             rally = await surge(emu, members, page, custom_id, rate=rate)
-            await bot.announcer.drain()
-            final = (await bot.services.petitions.get(guild.id, code)).total
-        expected = [f"🎉 {r:,} signatures!" for r in rungs_between(0, n, None)]
-        return Result(n, rate, deadline, floor, rally, final, announcements(emu, news), expected)
+            expected = [f"🎉 {r:,} signatures!" for r in rungs_between(0, n, None)]
+            posted = await settled_announcements(emu, news, len(expected))
+        final = await total_of(path, petition_id)
+        return Result(n, rate, deadline, floor, rally, final, posted, expected)
     finally:
         await emu.stop()
 

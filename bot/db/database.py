@@ -4,6 +4,10 @@ All SQL lives in `bot/db/`. The connection runs in autocommit mode (`isolation_l
 Rally opens every transaction itself with `BEGIN IMMEDIATE`, so a write never waits half-way for
 a lock. One connection means one writer; an `asyncio.Lock` keeps tasks from interleaving their
 statements inside each other's transactions.
+
+`transaction()` hands its body a `Connection` whose every call is one hop to aiosqlite's thread.
+`run_transaction(body)` runs a whole transaction as one hop instead: the body runs *on* that
+thread with a `Connection` that calls sqlite3 directly and never suspends (see its docstring).
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -26,7 +30,13 @@ from bot.domain.errors import StorageFull
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: SQLite's page cache (the default is 2 MiB). Counting an import or a webhook batch inserts
+#: keyed hashes — random keys — into the signers' and signatures' indexes; with 2 MiB those
+#: B-trees no longer fit past ~100,000 signers and every insert re-reads and spills pages. The
+#: cache grows only as pages are used, so a small database stays small in memory.
+CACHE_KIB = 64 * 1024
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 
 
 class DatabaseError(Exception):
@@ -35,6 +45,11 @@ class DatabaseError(Exception):
 
 class MigrationError(DatabaseError):
     """A migration failed; the database was left as it was."""
+
+
+class BodySuspended(RuntimeError):
+    """A `run_transaction` body awaited something that really suspends (a sleep, a future, a
+    network call): it cannot run on the database thread. The transaction was rolled back."""
 
 
 def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, str]]:
@@ -50,11 +65,11 @@ def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, 
     return found
 
 
-async def _to_completion(step: Awaitable[object]) -> None:
+async def _to_completion(step: Awaitable[T]) -> T:
     """Await `step` to its end even if this task is cancelled meanwhile (then re-raise)."""
     task = asyncio.ensure_future(step)
     try:
-        await asyncio.shield(task)
+        return await asyncio.shield(task)
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
             await task
@@ -120,6 +135,86 @@ class Connection:
         return None if row is None else row[0]
 
 
+class ThreadConnection(Connection):
+    """A `Connection` for a body that runs on aiosqlite's own thread (`run_transaction`).
+
+    The methods keep their async signatures, so repository functions take either kind, but each
+    calls sqlite3 synchronously and returns without ever suspending. The results are those of
+    `Connection`: an INSERT returns `last_insert_rowid()` exactly as aiosqlite's
+    `execute_insert` does.
+    """
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = self._raw.execute(sql, params)
+        try:
+            if sql.lstrip()[:6].upper() == "INSERT":
+                cursor.execute("SELECT last_insert_rowid()")
+                row = cursor.fetchone()
+                return int(row[0]) if row and row[0] is not None else 0
+            cursor.fetchall()
+            return 0
+        finally:
+            cursor.close()
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        cursor = self._raw.execute(sql, params)
+        count = cursor.rowcount
+        cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._raw.executemany(sql, rows).close()
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        for row in self._raw.execute(sql, params).fetchall():
+            return row  # type: ignore[no-any-return]
+        return None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return self._raw.execute(sql, params).fetchall()
+
+
+TransactionBody = Callable[[Connection], Coroutine[Any, Any, T]]
+
+
+def _without_suspending(step: Coroutine[Any, Any, T]) -> T:
+    """Drive a coroutine to its end in one `send`; `BodySuspended` if it ever yields."""
+    try:
+        yielded = step.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    step.close()
+    raise BodySuspended(
+        "a run_transaction body awaited something that suspends "
+        f"({type(yielded).__name__}); only its Connection may be awaited"
+    )
+
+
+def _on_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
+    """Run `work(sqlite3 connection)` on aiosqlite's worker thread, queued after every call
+    already sent. aiosqlite has no public API for this: `_execute` queues a callable for its
+    thread and `_conn` is the sqlite3 connection that thread owns (aiosqlite is pinned to a
+    minor version in pyproject.toml; tests/db/test_run_transaction.py covers this use)."""
+    submit = cast(Callable[[Callable[[], T]], Awaitable[T]], conn._execute)
+    return submit(lambda: work(conn._conn))
+
+
+def _transact(raw: sqlite3.Connection, body: TransactionBody[T]) -> T:
+    """On aiosqlite's thread: BEGIN IMMEDIATE, the body, COMMIT — or ROLLBACK on any error."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        result = _without_suspending(body(ThreadConnection(raw)))
+        raw.execute("COMMIT")
+    except BaseException:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        raise
+    return result
+
+
 class Database:
     """Owns the connection. `open()` checks the file, sets PRAGMAs and applies migrations."""
 
@@ -146,6 +241,8 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await conn.execute("PRAGMA temp_store = MEMORY")
             if is_new:
                 await asyncio.to_thread(os.chmod, self.path, 0o600)
             if migrate:
@@ -238,6 +335,26 @@ class Database:
                 if is_storage_full(exc):
                     raise StorageFull() from exc
                 raise
+
+    async def run_transaction(self, body: TransactionBody[T]) -> T:
+        """Run `body(conn)` as one write transaction in ONE hop to aiosqlite's thread.
+
+        The body is an `async def` that awaits only its `conn` (a `ThreadConnection`) and
+        synchronous code; it runs on the database thread, driven to its end without the event
+        loop, so a transaction of ten statements costs one hand-over instead of ten — under a
+        surge the hand-overs, each waiting for the loop, are what holding the lock costs. It
+        commits when the body returns and rolls back when it raises (the error reaches the
+        caller). A body that awaits anything that suspends is stopped, rolled back and reported
+        as `BodySuspended`.
+
+        Same lock as `transaction()`, so the two never interleave. Cancellation-safe: once the
+        body is handed to the thread it runs to COMMIT or ROLLBACK whatever happens to the
+        awaiting task, which waits for that and then re-raises. The body runs off the event
+        loop's thread: whatever it touches besides `conn` must be safe to use from there.
+        """
+        conn = self._require()
+        async with self._lock:
+            return await _to_completion(_on_thread(conn, lambda raw: _transact(raw, body)))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:

@@ -292,10 +292,14 @@ class PetitionService:
         During a drive the signature counts for it, and with a `referral` code for the drive
         participant whose code it is (never the member themselves; a code of another petition's
         drive, or of a drive not running, is refused and nothing is written).
+
+        The transaction runs as one hop on the database thread (`Database.run_transaction`):
+        the body awaits only `conn` and must stay free of anything that suspends.
         """
         now = self.clock()
         code = parse_referral(referral)
-        async with self.db.transaction() as conn:
+
+        async def signing(conn: Connection) -> SignResult:
             petition = await self._owned(conn, actor, petition_id)
             signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
             earlier = await signatures.of_signer(conn, petition.id, signer_id)
@@ -348,13 +352,15 @@ class PetitionService:
                     conn, petition, window, referred, user_id=actor.user_id, now=now
                 )
                 queued += news.announcements
-        updated = replace(
-            petition,
-            signature_count=petition.signature_count + 1,
-            goal=change.to_goal if change else petition.goal,
-            updated_at=now,
-        )
-        return SignResult(updated, number, change, queued, news)
+            updated = replace(
+                petition,
+                signature_count=petition.signature_count + 1,
+                goal=change.to_goal if change else petition.goal,
+                updated_at=now,
+            )
+            return SignResult(updated, number, change, queued, news)
+
+        return await self.db.run_transaction(signing)
 
     async def sign_by_code(
         self, actor: Actor, raw_code: str, referral: str | None = None

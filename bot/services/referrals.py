@@ -9,6 +9,7 @@ without a code on a petition with no running drive makes no query here at all.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,17 +36,24 @@ from bot.domain.petitions import Petition
 
 
 class RunningDrives:
-    """When each drive that has not ended counts signatures, by petition."""
+    """When each drive that has not ended counts signatures, by petition.
+
+    Used from the event loop and from bodies that `Database.run_transaction` runs on the
+    database thread, so every read and change of the cache happens under a thread lock (held
+    only for in-memory work, never across an await)."""
 
     def __init__(self) -> None:
         self._by_petition: dict[int, list[DriveWindow]] | None = None
+        self._guard = threading.Lock()
 
     async def load(self, conn: Connection) -> None:
         if self._by_petition is None:
             windows: dict[int, list[DriveWindow]] = {}
             for window in await drives_db.open_windows(conn):
                 windows.setdefault(window.petition_id, []).append(window)
-            self._by_petition = windows
+            with self._guard:
+                if self._by_petition is None:
+                    self._by_petition = windows
 
     async def running(
         self, conn: Connection, petition_id: int, now: datetime
@@ -53,32 +61,41 @@ class RunningDrives:
         """The drive counting this petition's signatures now, if any."""
         if self._by_petition is None:
             await self.load(conn)
-        assert self._by_petition is not None
-        for window in self._by_petition.get(petition_id, ()):
+        for window in self._windows(petition_id):
             if window.contains(now):
                 return window
         return None
 
+    def _windows(self, petition_id: int) -> list[DriveWindow]:
+        with self._guard:
+            return list((self._by_petition or {}).get(petition_id, ()))
+
     def running_cached(self, petition_id: int, now: datetime) -> int | None:
         """The running drive's id without touching the database (None if not loaded yet)."""
-        for window in (self._by_petition or {}).get(petition_id, ()):
+        for window in self._windows(petition_id):
             if window.contains(now):
                 return window.drive_id
         return None
 
     def put(self, drive: Drive) -> None:
         """Call after a drive was created or changed (committed)."""
-        if self._by_petition is None:
-            return
-        self.remove(drive.id)
-        if drive.ended_at is None and drive.status.value != "ended":
-            self._by_petition.setdefault(drive.petition_id, []).append(drive.window())
+        with self._guard:
+            if self._by_petition is None:
+                return
+            self._remove(drive.id)
+            if drive.ended_at is None and drive.status.value != "ended":
+                self._by_petition.setdefault(drive.petition_id, []).append(drive.window())
 
     def reset(self) -> None:
         """Forget everything; the next signature reloads from the database."""
-        self._by_petition = None
+        with self._guard:
+            self._by_petition = None
 
     def remove(self, drive_id: int) -> None:
+        with self._guard:
+            self._remove(drive_id)
+
+    def _remove(self, drive_id: int) -> None:
         if self._by_petition is None:
             return
         for windows in self._by_petition.values():

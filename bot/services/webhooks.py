@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.db import Database, audit, petitions
 from bot.db import webhooks as hooks_db
+from bot.db.database import Connection
 from bot.db.staged_signatures import WEBHOOK_EVENTS
 from bot.db.webhooks import NewEvent, Target
 from bot.domain.actors import Actor
@@ -277,8 +278,9 @@ class WebhookService:
             staged, problems = _read_and_stage(kind, body, now, hasher, self.config.sealer)
         stored = hooks_db.Stored(0, frozenset())
         if staged:
-            async with self.db.transaction() as conn:
-                stored = await hooks_db.store(conn, target.petition_id, kind, staged, now)
+            stored = await self.db.run_transaction(
+                lambda conn: hooks_db.store(conn, target.petition_id, kind, staged, now)
+            )
         if stored.stored:
             self.wake()
         duplicates = len(staged) - stored.stored
@@ -309,39 +311,44 @@ class WebhookService:
 
     async def _process_petition(self, petition_id: int, limit: int) -> Processed | None:
         now = self.clock()
-        try:
-            async with self.db.transaction() as conn:
-                batch = await hooks_db.claim(conn, petition_id, now, limit)
-                if batch is None:
-                    return None
-                petition = await petitions.by_id(conn, petition_id)
-                if petition is None or petition.status is Status.DELETED:
-                    dropped = await hooks_db.drop(conn, batch, "petition deleted", now)
-                    return Processed(petition_id, 0, 0, dropped)
-                window = await self.running.running(conn, petition.id, now)
-                result = await count_group(
-                    conn,
-                    petition,
-                    WEBHOOK_EVENTS,
-                    batch,
-                    signer_source="webhook",
-                    now=now,
-                    running_drive_id=window.drive_id if window else None,
-                    drive_news=True,
-                )
-                counted, duplicates = await hooks_db.finish(conn, batch, now)
+
+        async def counting(conn: Connection) -> Processed | None:
+            batch = await hooks_db.claim(conn, petition_id, now, limit)
+            if batch is None:
+                return None
+            petition = await petitions.by_id(conn, petition_id)
+            if petition is None or petition.status is Status.DELETED:
+                dropped = await hooks_db.drop(conn, batch, "petition deleted", now)
+                return Processed(petition_id, 0, 0, dropped)
+            window = await self.running.running(conn, petition.id, now)
+            result = await count_group(
+                conn,
+                petition,
+                WEBHOOK_EVENTS,
+                batch,
+                signer_source="webhook",
+                now=now,
+                running_drive_id=window.drive_id if window else None,
+                drive_news=True,
+            )
+            counted, duplicates = await hooks_db.finish(conn, batch, now)
+            return Processed(petition_id, counted, duplicates, 0, result.announcements)
+
+        try:  # one hop to the database thread for the whole batch (`run_transaction`)
+            processed = await self.db.run_transaction(counting)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             await self._failed(petition_id, limit, now, exc)
             return None
-        log.info(
-            "webhook batch for petition %s: %d counted, %d duplicates",
-            petition_id,
-            counted,
-            duplicates,
-        )
-        return Processed(petition_id, counted, duplicates, 0, result.announcements)
+        if processed is not None and not processed.dropped:
+            log.info(
+                "webhook batch for petition %s: %d counted, %d duplicates",
+                petition_id,
+                processed.counted,
+                processed.duplicates,
+            )
+        return processed
 
     async def _failed(self, petition_id: int, limit: int, now: datetime, exc: Exception) -> None:
         log.exception("webhook batch for petition %s failed; will retry", petition_id)

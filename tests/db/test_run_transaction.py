@@ -1,0 +1,220 @@
+"""`Database.run_transaction`: a whole transaction as one hop on aiosqlite's thread.
+
+It commits, rolls back on error, survives cancellation at any point, refuses a body that really
+suspends, gives repository code the same answers as `transaction()`, and never interleaves
+with `transaction()` bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+
+import pytest
+
+from bot.db import Database
+from bot.db.database import CACHE_KIB, BodySuspended, Connection
+
+
+async def _table(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER UNIQUE)")
+
+
+async def _count(db: Database, where: str = "1") -> int:
+    async with db.read() as conn:
+        return int(await conn.fetchval(f"SELECT COUNT(*) FROM t WHERE {where}"))
+
+
+async def test_it_commits_and_returns_what_the_body_returns(db: Database) -> None:
+    await _table(db)
+    loop_thread = threading.get_ident()
+
+    async def body(conn: Connection) -> tuple[int, int, int]:
+        first = await conn.execute("INSERT INTO t (n) VALUES (?)", (10,))
+        second = await conn.execute("INSERT INTO t (n) VALUES (?)", (20,))
+        return first, second, threading.get_ident()
+
+    first, second, body_thread = await db.run_transaction(body)
+    assert (first, second) == (1, 2)
+    assert body_thread != loop_thread  # it ran on the database thread, not the loop's
+    async with db.read() as conn:
+        assert [tuple(r) for r in await conn.fetchall("SELECT id, n FROM t ORDER BY id")] == [
+            (1, 10),
+            (2, 20),
+        ]
+        assert await conn.fetchval("SELECT 1") == 1  # not left inside a transaction
+
+
+async def test_its_connection_answers_as_the_usual_one_does(db: Database) -> None:
+    await _table(db)
+
+    async def calls(conn: Connection) -> list[object]:
+        answers: list[object] = []
+        answers.append(await conn.execute("INSERT INTO t (n) VALUES (1)"))
+        answers.append(await conn.execute("INSERT OR IGNORE INTO t (n) VALUES (1)"))
+        await conn.executemany("INSERT INTO t (n) VALUES (?)", [(2,), (3,), (4,)])
+        answers.append(await conn.execute("UPDATE t SET n = n + 10 WHERE n > 2"))
+        answers.append(await conn.execute_rowcount("UPDATE t SET n = n + 100 WHERE n > 10"))
+        row = await conn.fetchone("SELECT n FROM t WHERE n > 100 ORDER BY n")
+        answers.append(None if row is None else tuple(row))
+        answers.append(await conn.fetchone("SELECT n FROM t WHERE n < 0"))
+        answers.append([tuple(r) for r in await conn.fetchall("SELECT id, n FROM t ORDER BY id")])
+        answers.append(await conn.fetchval("SELECT SUM(n) FROM t"))
+        answers.append(
+            await conn.fetchval(
+                "UPDATE t SET n = n + 1 WHERE id = 2 RETURNING n",
+            )
+        )
+        answers.append(await conn.fetchval("SELECT n FROM t WHERE id = 99"))
+        raise _Undo(answers)
+
+    async def usual() -> list[object]:
+        try:
+            async with db.transaction() as conn:
+                await calls(conn)
+        except _Undo as undo:
+            return undo.answers
+        raise AssertionError("calls() always raises")
+
+    async def in_one_hop() -> list[object]:
+        try:
+            await db.run_transaction(calls)
+        except _Undo as undo:
+            return undo.answers
+        raise AssertionError("calls() always raises")
+
+    expected = await usual()
+    assert expected[:2] == [1, 1]  # an ignored INSERT answers last_insert_rowid(), as before
+    assert await in_one_hop() == expected
+    assert await _count(db) == 0  # both rolled back
+
+
+class _Undo(Exception):
+    def __init__(self, answers: list[object]) -> None:
+        super().__init__("undo")
+        self.answers = answers
+
+
+async def test_an_error_rolls_everything_back_and_reaches_the_caller(db: Database) -> None:
+    await _table(db)
+
+    async def body(conn: Connection) -> None:
+        await conn.execute("INSERT INTO t (n) VALUES (1)")
+        await conn.execute("INSERT INTO t (n) VALUES (1)")  # UNIQUE
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run_transaction(body)
+
+    async def domain_error(conn: Connection) -> None:
+        await conn.execute("INSERT INTO t (n) VALUES (2)")
+        raise LookupError("a business rule said no")
+
+    with pytest.raises(LookupError, match="business rule"):
+        await db.run_transaction(domain_error)
+    assert await _count(db) == 0
+
+    async def fine(conn: Connection) -> None:
+        await conn.execute("INSERT INTO t (n) VALUES (3)")
+
+    await db.run_transaction(fine)  # the connection is usable: no transaction was left open
+    assert await _count(db) == 1
+
+
+async def test_a_body_that_suspends_is_refused_and_rolled_back(db: Database) -> None:
+    await _table(db)
+    loop = asyncio.get_running_loop()
+
+    async def sleeps(conn: Connection) -> None:
+        await conn.execute("INSERT INTO t (n) VALUES (1)")
+        await asyncio.sleep(0)
+        await conn.execute("INSERT INTO t (n) VALUES (2)")
+
+    async def waits_for_the_loop(conn: Connection) -> None:
+        await conn.execute("INSERT INTO t (n) VALUES (3)")
+        await loop.create_future()
+
+    for body in (sleeps, waits_for_the_loop):
+        with pytest.raises(BodySuspended, match="suspends"):
+            await db.run_transaction(body)
+    assert await _count(db) == 0
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t (n) VALUES (4)")
+    assert await _count(db) == 1
+
+
+async def test_a_cancelled_caller_never_leaves_half_a_transaction(db: Database) -> None:
+    await _table(db)
+    started = 0
+
+    async def two_rows(conn: Connection) -> None:
+        nonlocal started
+        started += 1
+        base = await conn.fetchval("SELECT COALESCE(MAX(n), 0) FROM t WHERE n > 0")
+        await conn.execute("INSERT INTO t (n) VALUES (?)", (base + 1,))
+        await conn.execute("INSERT INTO t (n) VALUES (?)", (base + 2,))
+
+    async def hold_the_lock(attempt: int) -> None:
+        async with db.transaction() as conn:  # makes some callers wait for the lock
+            await conn.execute("INSERT INTO t (n) VALUES (?)", (-1 - attempt,))
+            await asyncio.sleep(0)
+        await db.run_transaction(two_rows)
+
+    cancelled = cancelled_in_the_hop = 0
+    for attempt in range(30):  # cancel while waiting for the lock, in the hop, and after
+        task = asyncio.create_task(
+            hold_the_lock(attempt) if attempt % 2 else db.run_transaction(two_rows)
+        )
+        for _ in range(attempt % 6):
+            await asyncio.sleep(0)
+        before = started
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        cancelled += task.cancelled()
+        cancelled_in_the_hop += task.cancelled() and started > before
+        async with db.transaction() as conn:  # would fail "within a transaction" if one leaked
+            await conn.execute("INSERT INTO t (n) VALUES (?)", (-1000 - attempt,))
+    assert cancelled > 0
+    assert cancelled_in_the_hop > 0  # the body ran to its end although its caller was cancelled
+    # a body that started ran whole: two rows each, never one
+    assert await _count(db, "n > 0") == 2 * started
+
+
+async def test_it_never_interleaves_with_transaction_bodies(db: Database) -> None:
+    await _table(db)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t (id, n) VALUES (1, 0)")
+
+    async def one_hop(conn: Connection) -> None:
+        value = await conn.fetchval("SELECT n FROM t WHERE id = 1")
+        await conn.execute("UPDATE t SET n = ? WHERE id = 1", (value + 1,))
+
+    async def many_hops() -> None:
+        async with db.transaction() as conn:
+            value = await conn.fetchval("SELECT n FROM t WHERE id = 1")
+            await asyncio.sleep(0)  # another task runs here; it must not slip in
+            await conn.execute("UPDATE t SET n = ? WHERE id = 1", (value + 1,))
+
+    await asyncio.gather(
+        *(db.run_transaction(one_hop) for _ in range(100)), *(many_hops() for _ in range(100))
+    )
+    async with db.read() as conn:
+        assert await conn.fetchval("SELECT n FROM t WHERE id = 1") == 200
+
+
+async def test_a_closed_database_is_refused(db: Database) -> None:
+    async def body(conn: Connection) -> None:
+        await conn.execute("SELECT 1")
+
+    await db.close()
+    with pytest.raises(Exception, match="not open"):
+        await db.run_transaction(body)
+
+
+async def test_the_connection_keeps_a_page_cache_for_bulk_counting(db: Database) -> None:
+    async with db.read() as conn:
+        assert await conn.fetchval("PRAGMA cache_size") == -CACHE_KIB
+        assert await conn.fetchval("PRAGMA temp_store") == 2  # MEMORY
