@@ -83,7 +83,7 @@ def hold_reason(
 
 
 class CoolingDown(RallyError):
-    message = N_("Not so fast: please try again in {seconds} s.")
+    message = N_("Slow down a little: try again in {seconds} seconds.")
 
 
 class AwaitingReview(RallyError):
