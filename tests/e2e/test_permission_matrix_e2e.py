@@ -28,6 +28,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition delete", "organizer"),
     ("petition count", "organizer"),
     ("milestones setup", "organizer"),
+    ("review pending", "organizer"),
     ("setup configure", "manager"),
 ]
 
@@ -38,6 +39,7 @@ def options(command: str, code: str) -> dict[str, Any]:
         "milestones setup": {"jumps": "each"},
         "setup configure": {"language": "uk"},
         "petition create": {},
+        "review pending": {},
     }.get(command, {"code": code})
 
 
