@@ -24,9 +24,9 @@ class ReviewsCog(
         super().__init__()
 
     @app_commands.command(
-        name="pending", description="List the signatures waiting for review (organizers)"
+        name="list", description="List the signatures waiting for review (organizers)"
     )
-    async def pending(self, interaction: discord.Interaction[RallyBot]) -> None:
+    async def list_(self, interaction: discord.Interaction[RallyBot]) -> None:
         actor, tr = await actor_and_localizer(interaction)
         found, total = await self.bot.services.reviews.pending(actor)
         await interaction.response.send_message(

@@ -88,8 +88,8 @@ class CoolingDown(RallyError):
 
 class AwaitingReview(RallyError):
     message = N_(
-        "Thank you! Your signature on “{title}” is waiting for a quick check by the organizers; "
-        "it will count as soon as they confirm it."
+        "Your signature on “{title}” is still waiting for a quick check by the organizers; it "
+        "will count as soon as they confirm it."
     )
 
 

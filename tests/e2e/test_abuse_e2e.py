@@ -97,7 +97,7 @@ async def test_a_new_account_is_held_reported_and_counted_once_accepted(
 
         signed_again = await act.click(newbie, page, f"rally:sign:{petition_id}")
         assert "You already signed" in text_of(signed_again.original)
-        listed = await act.run(world.organizer, "review pending")
+        listed = await act.run(world.organizer, "review list")
         assert listed.ephemeral and "No signature is waiting for review" in text_of(listed.original)
 
 
@@ -113,7 +113,7 @@ async def test_a_rejected_signature_is_not_counted(
         held = await act.run(newbie, "petition sign", {"code": code})
         assert held.ephemeral and HELD in text_of(held.original)
 
-        listed = await act.run(world.organizer, "review pending")
+        listed = await act.run(world.organizer, "review list")
         assert listed.ephemeral and f"<@{newbie.user.id}>" in text_of(listed.original)
         assert code in text_of(listed.original)
 

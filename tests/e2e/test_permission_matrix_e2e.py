@@ -28,7 +28,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition delete", "organizer"),
     ("petition count", "organizer"),
     ("milestones setup", "organizer"),
-    ("review pending", "organizer"),
+    ("review list", "organizer"),
     ("setup configure", "manager"),
 ]
 
@@ -39,7 +39,7 @@ def options(command: str, code: str) -> dict[str, Any]:
         "milestones setup": {"jumps": "each"},
         "setup configure": {"language": "uk"},
         "petition create": {},
-        "review pending": {},
+        "review list": {},
     }.get(command, {"code": code})
 
 
