@@ -29,11 +29,15 @@ class Hold:
     held_at: datetime
     #: The member's Discord id (None when they erased their record since).
     user_id: int | None
+    #: The drive it was made in, and the referral code it came with (counted once accepted).
+    drive_id: int | None = None
+    referral_code_id: int | None = None
 
 
 _SELECT = (
     "SELECT h.signature_id, h.guild_id, h.petition_id, p.code, p.title, h.reason, "
-    "h.account_created_at, h.held_at, m.user_id FROM signature_holds h "
+    "h.account_created_at, h.held_at, m.user_id, s.drive_id, s.referral_code_id "
+    "FROM signature_holds h "
     "JOIN petitions p ON p.id = h.petition_id "
     "JOIN signatures s ON s.id = h.signature_id "
     "LEFT JOIN member_links m ON m.signer_id = s.signer_id "
@@ -42,7 +46,17 @@ _SELECT = (
 
 def _hold(r: sqlite3.Row) -> Hold:
     return Hold(
-        r[0], r[1], r[2], r[3], r[4], HoldReason(r[5]), from_text(r[6]), from_text(r[7]), r[8]
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        HoldReason(r[5]),
+        from_text(r[6]),
+        from_text(r[7]),
+        r[8],
+        r[9],
+        r[10],
     )
 
 
@@ -131,3 +145,13 @@ async def decide(conn: Connection, signature_id: int, *, accept: bool, signer_nu
             "UPDATE signatures SET status = 'rejected' WHERE id = ?", (signature_id,)
         )
     await conn.execute("DELETE FROM signature_holds WHERE signature_id = ?", (signature_id,))
+
+
+async def recruiter_of(conn: Connection, referral_code_id: int) -> tuple[int, int] | None:
+    """(participant id, Discord id) of the volunteer whose referral code this is."""
+    row = await conn.fetchone(
+        "SELECT p.id, p.user_id FROM referral_codes rc "
+        "JOIN drive_participants p ON p.id = rc.participant_id WHERE rc.id = ?",
+        (referral_code_id,),
+    )
+    return None if row is None else (int(row[0]), int(row[1]))

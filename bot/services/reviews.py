@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import Database, announcements, audit, guilds, holds, petitions
+from bot.db import drives as drives_db
 from bot.db.database import Connection
+from bot.db.drives import ReferralMatch
 from bot.db.holds import Hold
 from bot.domain.abuse import AbuseLimits, NotPending, account_created_at, hold_reason
 from bot.domain.actors import Actor
@@ -23,6 +25,7 @@ from bot.domain.clock import Clock, utcnow
 from bot.domain.petitions import GoalChange, Petition, goal_after
 from bot.services.guilds import require_organizer
 from bot.services.milestones import queue_crossings
+from bot.services.referrals import after_signing
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,24 @@ async def hold_if_flagged(
     return Held(signature_id, queued)
 
 
+async def _drive_news(conn: Connection, petition: Petition, hold: Hold, now: datetime) -> list[int]:
+    """What the accepted signature reached for its drive (its share of the goal, a recruiter's
+    rung), announced as when a member signs: the triggers have just counted it."""
+    assert hold.drive_id is not None
+    drive = await drives_db.by_id(conn, hold.drive_id)
+    if drive is None:
+        return []
+    referred = None
+    if hold.referral_code_id is not None:
+        recruiter = await holds.recruiter_of(conn, hold.referral_code_id)
+        if recruiter is not None:
+            referred = ReferralMatch(hold.referral_code_id, recruiter[0], recruiter[1], drive)
+    news = await after_signing(
+        conn, petition, drive.window(), referred, user_id=hold.user_id or 0, now=now
+    )
+    return news.announcements
+
+
 class ReviewService:
     def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self.db = db
@@ -145,6 +166,8 @@ class ReviewService:
                     now=now,
                 )
             await holds.decide(conn, signature_id, accept=accept, signer_number=number)
+            if accept and hold.drive_id is not None:
+                queued += await _drive_news(conn, petition, hold, now)
             await audit.record(
                 conn,
                 guild_id=settings.guild_id,

@@ -237,11 +237,24 @@ async def test_during_a_drive_it_counts_for_the_drive_only_once_accepted(
 ) -> None:
     p = await petition(services)
     await drive(services, p)
-    await services.petitions.sign(member(account(clock, NEW)), p.id)
-    assert await table(db, "SELECT signature_count FROM drives") == [(0,)]
+    anna = await services.volunteers.join(member(10), "Push", None)
+    held = await services.petitions.sign(member(account(clock, NEW)), p.id, referral=anna.code)
+    assert held.held
+    drive_state = "SELECT d.signature_count, p.recruits FROM drives d, drive_participants p"
+    assert await table(db, drive_state) == [(0, 0)]
+    assert await table(db, "SELECT COUNT(*) FROM recruit_events") == [(0,)]
+    board = "SELECT COALESCE(SUM(recruits), 0) FROM recruiter_counts"
+    assert await table(db, board) == [(0,)]
     signature_id = (await services.reviews.pending(organizer()))[0][0].signature_id
-    await services.reviews.decide(organizer(), signature_id, accept=True)
-    assert await table(db, "SELECT signature_count FROM drives") == [(1,)]
+    decided = await services.reviews.decide(organizer(), signature_id, accept=True)
+    assert await table(db, drive_state) == [(1, 1)]
+    assert (await table(db, board))[0][0] > 0  # the leaderboards count the recruit now
+    # announced as when a member signs: a quarter of the drive's goal, anna's first recruit
+    assert await table(db, "SELECT kind, threshold FROM announcements ORDER BY id") == [
+        ("drive_goal", 25),
+        ("recruit", 1),
+    ]
+    assert len(decided.announcements) == 2
 
 
 async def test_concurrent_accepts_keep_the_count_exact(
