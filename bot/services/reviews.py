@@ -175,7 +175,7 @@ class ReviewService:
                 action="signature.accept" if accept else "signature.reject",
                 subject=petition.code,
                 now=now,
-                details={"signature": signature_id, "reason": hold.reason.value},
+                details={"reason": hold.reason.value},  # not which signature: not who
             )
             updated = await petitions.by_id(conn, petition.id)
         assert updated is not None

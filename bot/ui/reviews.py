@@ -139,8 +139,12 @@ class ReviewButton(
                 if decided.accepted
                 else tr.t("❌ Rejected by {organizer}: not counted.", organizer=who)
             )
+            # The report loses its embed: once decided, the channel no longer says who signed.
             await interaction.response.edit_message(
-                content=done, view=None, allowed_mentions=discord.AllowedMentions.none()
+                content=f"{done} ({decided.petition.code}, #{self.signature_id})",
+                embeds=[],
+                view=None,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
             if decided.accepted:
                 bot.signatures_changed(decided.petition.id, decided.announcements)

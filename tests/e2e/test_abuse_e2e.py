@@ -88,7 +88,8 @@ async def test_a_new_account_is_held_reported_and_counted_once_accepted(
         done = await act.click(world.organizer, report, accept_id)
         assert not done.ephemeral
         assert "Accepted by" in (report.content or "") and buttons(report) == {}
-        assert report.mentioned_users == []
+        assert report.mentioned_users == [] and report.embeds == []  # no longer says who
+        assert str(newbie.user.id) not in text_of(report)
         assert await total(bot, world, code) == 10
         await emulator.wait_for_message(news.id, lambda m: bool(m.embeds), timeout=10)
         await asyncio.sleep(0.3)  # give a duplicate every chance to appear
@@ -121,6 +122,7 @@ async def test_a_rejected_signature_is_not_counted(
         reject_id = next(c for c in buttons(report) if c.startswith("rally:hold:reject:"))
         await act.click(world.organizer, report, reject_id)
         assert "Rejected by" in (report.content or "") and buttons(report) == {}
+        assert report.embeds == [] and str(newbie.user.id) not in text_of(report)
         assert await total(bot, world, code) == 0
 
         again = await act.run(newbie, "petition sign", {"code": code})
