@@ -22,9 +22,9 @@ from bot.db.holds import Hold
 from bot.domain.abuse import AbuseLimits, NotPending, account_created_at, hold_reason
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
-from bot.domain.petitions import GoalChange, Petition, goal_after
+from bot.domain.petitions import GoalChange, Petition
+from bot.services.counting import after_count
 from bot.services.guilds import require_organizer
-from bot.services.milestones import queue_crossings
 from bot.services.referrals import after_signing
 
 log = logging.getLogger(__name__)
@@ -152,19 +152,7 @@ class ReviewService:
             number = 0
             if accept:
                 total, number = await petitions.count_new_signature(conn, petition.id)
-                change = goal_after(total, petition.goal)
-                if change is not None:
-                    await petitions.change_goal(
-                        conn, petition.id, change, reason="reached", now=now
-                    )
-                queued = await queue_crossings(
-                    conn,
-                    petition,
-                    old_total=petition.total,
-                    new_total=total,
-                    goal_change=change,
-                    now=now,
-                )
+                change, queued = await after_count(conn, petition, total, now)
             await holds.decide(conn, signature_id, accept=accept, signer_number=number)
             if accept and hold.drive_id is not None:
                 queued += await _drive_news(conn, petition, hold, now)
