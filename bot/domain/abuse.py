@@ -59,11 +59,16 @@ class AbuseLimits:
         }[action]
 
     def is_new(self, user_id: int, now: datetime) -> bool:
-        return now - account_created_at(user_id) < self.new_account_age
+        """Younger than the new-account age (rule on; an id from "the future" counts as new)."""
+        age = self.new_account_age
+        return age > timedelta(0) and now - account_created_at(user_id) < age
 
     def is_young(self, user_id: int, now: datetime) -> bool:
         """Young enough to count towards a burst (burst rule on)."""
-        return self.burst_count > 0 and now - account_created_at(user_id) < self.burst_account_age
+        age = self.burst_account_age
+        return (
+            self.burst_count > 0 and age > timedelta(0) and now - account_created_at(user_id) < age
+        )
 
     def burst_floor(self, now: datetime) -> int:
         """Accounts with an id at or above this one are young enough to count towards a burst."""

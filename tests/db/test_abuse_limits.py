@@ -80,6 +80,10 @@ def test_hold_reason(clock: FakeClock) -> None:
     off = AbuseLimits(new_account_age=timedelta(0), burst_count=0)
     assert hold_reason(off, account(clock, NEW), clock.now, None) is None
     assert not off.is_young(account(clock, NEW), clock.now)
+    # an account "created after now" (a test's or a skewed clock): new when the rule is on only
+    future = account(clock, -timedelta(days=1))
+    assert limits.is_new(future, clock.now) and not off.is_new(future, clock.now)
+    assert not AbuseLimits(burst_account_age=timedelta(0)).is_young(future, clock.now)
 
 
 # -- holding -------------------------------------------------------------------------------------
