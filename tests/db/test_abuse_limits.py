@@ -25,9 +25,13 @@ from bot.domain.abuse import (
 )
 from bot.domain.errors import AlreadySigned, NotAnOrganizer
 from bot.domain.petitions import Petition, parse_draft
+from bot.domain.sealing import Hasher
+from bot.domain.signer_errors import NoLinkPending
 from bot.services import Services
 from bot.services.cooldowns import Cooldowns
+from bot.services.signers import SignerConfig
 from tests.conftest import FakeClock, member, organizer
+from tests.db.signers_support import HASH_KEY
 from tests.db.test_drives_signing import drive, snapshot, table
 
 REVIEW_CHANNEL = 777
@@ -316,3 +320,22 @@ async def test_signing_twice_quickly_is_refused_and_changes_nothing(
     # a double click on the same petition is told it is signed, not to wait
     with pytest.raises(AlreadySigned):
         await services.petitions.sign(member(user), first.id)
+
+
+async def test_linking_and_code_entry_have_their_own_cooldowns(
+    db: Database, clock: FakeClock
+) -> None:
+    config = SignerConfig(hasher=Hasher(HASH_KEY))
+    services = Services.build(db, clock, signer_config=config, limits=AbuseLimits())
+    anna = member(account(clock, OLD))
+    started = await services.links.start(anna, "anna@example.org")
+    assert started.mode == "review"
+    before = await snapshot(db)
+    with pytest.raises(CoolingDown) as refused:
+        await services.links.start(anna, "other@example.org")
+    assert refused.value.params["seconds"] == 30
+    assert await snapshot(db) == before
+    with pytest.raises(NoLinkPending):
+        await services.links.confirm(anna, "123456")
+    with pytest.raises(CoolingDown):
+        await services.links.confirm(anna, "123456")
