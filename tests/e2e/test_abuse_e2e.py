@@ -111,6 +111,8 @@ async def test_a_rejected_signature_is_not_counted(
     async with running_rally(emulator, tmp_path / "r.db", **LIMITS) as bot:
         act = Act(emulator, world.channel)
         code = await prepare(act, world, news, review)
+        # the report survives a Discord outage: the first post fails with a 500
+        emulator.faults.fail_next("POST", "/channels/{channel_id}/messages", status=500, count=1)
         held = await act.run(newbie, "petition sign", {"code": code})
         assert held.ephemeral and HELD in text_of(held.original)
 
@@ -119,6 +121,11 @@ async def test_a_rejected_signature_is_not_counted(
         assert code in text_of(listed.original)
 
         report = await report_in(emulator, review)
+        await asyncio.sleep(0.3)  # give a duplicate every chance to appear
+        await bot.announcer.drain()
+        assert len(emulator.messages(review.id)) == 1
+        posts = [s for (m, p, s) in emulator.requests if m == "POST" and f"/{review.id}/" in p]
+        assert posts == [500, 200]
         reject_id = next(c for c in buttons(report) if c.startswith("rally:hold:reject:"))
         await act.click(world.organizer, report, reject_id)
         assert "Rejected by" in (report.content or "") and buttons(report) == {}
