@@ -116,6 +116,8 @@ async def test_a_rejected_signature_is_not_counted(
         held = await act.run(newbie, "petition sign", {"code": code})
         assert held.ephemeral and HELD in text_of(held.original)
 
+        mine = await act.run(newbie, "me show")
+        assert mine.ephemeral and "waiting for the organizers' check" in text_of(mine.original)
         listed = await act.run(world.organizer, "review list")
         assert listed.ephemeral and f"<@{newbie.user.id}>" in text_of(listed.original)
         assert code in text_of(listed.original)
@@ -136,6 +138,8 @@ async def test_a_rejected_signature_is_not_counted(
         assert again.ephemeral and "did not count it" in text_of(again.original)
         assert await total(bot, world, code) == 0
         assert rungs(emulator, news) == []
+        mine = await act.run(newbie, "me show")
+        assert "not counted" in text_of(mine.original)
 
 
 async def test_signing_again_within_the_cooldown_is_refused_kindly(
