@@ -97,26 +97,6 @@ class AnnouncementDispatcher(Poller):
 
     async def _deliver(self, row: Announcement) -> str:
         services = self.bot.services.milestones
-        try:
-            if row.kind == REVIEW_KIND:
-                return await deliver_review(self.bot, row)
-            return await self._post(row)
-        except discord.HTTPException as exc:
-            if exc.status >= 500 or exc.status == 429:
-                await services.retry_later(row, f"HTTP {exc.status}")
-                log.warning("announcement %s: HTTP %s; retrying later", row.id, exc.status)
-                return "retry"
-            await services.give_up(row.id, f"HTTP {exc.status} code {exc.code}")
-            log.warning("announcement %s refused by Discord: HTTP %s", row.id, exc.status)
-            return "failed"
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            await services.retry_later(row, type(exc).__name__)
-            log.warning("announcement %s: %s; retrying later", row.id, type(exc).__name__)
-            return "retry"
-
-    async def _post(self, row: Announcement) -> str:
-        """Post a milestone or drive announcement (or hand a recruiter's thanks to their DM)."""
-        services = self.bot.services.milestones
         petition = await services.petition_for(row.petition_id) if row.petition_id else None
         channel_id = self._channel_id(row)
         if petition is None or channel_id is None:
@@ -130,45 +110,60 @@ class AnnouncementDispatcher(Poller):
             if recruiter is None:
                 return await self._deliver_dm(row, petition)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
-        if row.attempts > 0:
-            found = await self._already_posted(channel, row)
-            if found is not None:
-                await services.mark_sent(row.id, channel_id=channel_id, message_id=found.id)
-                log.info("announcement %s was already posted; marked", row.id)
-                return "found"
-        await services.mark_attempt(row.id)
-        settings = await services.settings(row.guild_id)
-        tr = localizer((await self.bot.services.guilds.settings(row.guild_id)).language)
-        content = None
-        mentions = discord.AllowedMentions.none()
-        if settings.ping_role_id and row.kind in PINGED_KINDS:
-            content = f"<@&{settings.ping_role_id}>"
-            mentions = discord.AllowedMentions(
-                everyone=False, users=False, roles=[discord.Object(settings.ping_role_id)]
+        try:
+            if row.kind == REVIEW_KIND:  # a held signature's report (bot/review_outbox.py)
+                return await deliver_review(self.bot, row)
+            if row.attempts > 0:
+                found = await self._already_posted(channel, row)
+                if found is not None:
+                    await services.mark_sent(row.id, channel_id=channel_id, message_id=found.id)
+                    log.info("announcement %s was already posted; marked", row.id)
+                    return "found"
+            await services.mark_attempt(row.id)
+            settings = await services.settings(row.guild_id)
+            tr = localizer((await self.bot.services.guilds.settings(row.guild_id)).language)
+            content = None
+            mentions = discord.AllowedMentions.none()
+            if settings.ping_role_id and row.kind in PINGED_KINDS:
+                content = f"<@&{settings.ping_role_id}>"
+                mentions = discord.AllowedMentions(
+                    everyone=False, users=False, roles=[discord.Object(settings.ping_role_id)]
+                )
+            embed = (
+                drive_announcement_embed(tr, petition, row, recruiter=recruiter)
+                if row.kind in DRIVE_KINDS
+                else announcement_embed(tr, petition, row)
             )
-        embed = (
-            drive_announcement_embed(tr, petition, row, recruiter=recruiter)
-            if row.kind in DRIVE_KINDS
-            else announcement_embed(tr, petition, row)
-        )
-        files = []
-        card = await self._card(petition.id)
-        if card is not None:
-            embed.set_image(url=f"attachment://{card.filename}")
-            files.append(discord.File(io.BytesIO(card.data), filename=card.filename))
-        message = await channel.send(
-            content,
-            embed=embed,
-            files=files,
-            view=announcement_view(tr, petition, row),
-            allowed_mentions=mentions,
-            nonce=f"rally-a{row.id}",
-        )
-        if self.fault_hook is not None:
-            await self.fault_hook("after_send", row)
-        await services.mark_sent(row.id, channel_id=channel_id, message_id=message.id)
-        log.info("announcement %s posted", row.id)
-        return "sent"
+            files = []
+            card = await self._card(petition.id)
+            if card is not None:
+                embed.set_image(url=f"attachment://{card.filename}")
+                files.append(discord.File(io.BytesIO(card.data), filename=card.filename))
+            message = await channel.send(
+                content,
+                embed=embed,
+                files=files,
+                view=announcement_view(tr, petition, row),
+                allowed_mentions=mentions,
+                nonce=f"rally-a{row.id}",
+            )
+            if self.fault_hook is not None:
+                await self.fault_hook("after_send", row)
+            await services.mark_sent(row.id, channel_id=channel_id, message_id=message.id)
+            log.info("announcement %s posted", row.id)
+            return "sent"
+        except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                await services.retry_later(row, f"HTTP {exc.status}")
+                log.warning("announcement %s: HTTP %s; retrying later", row.id, exc.status)
+                return "retry"
+            await services.give_up(row.id, f"HTTP {exc.status} code {exc.code}")
+            log.warning("announcement %s refused by Discord: HTTP %s", row.id, exc.status)
+            return "failed"
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            await services.retry_later(row, type(exc).__name__)
+            log.warning("announcement %s: %s; retrying later", row.id, type(exc).__name__)
+            return "retry"
 
     async def _deliver_dm(self, row: Announcement, petition: Petition) -> str:
         """Congratulate a recruiter privately. A closed DM fails this row alone: it never holds
