@@ -35,6 +35,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +331,12 @@ async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Resul
         channel = emu.create_channel(guild, "petitions")
         organizers = emu.create_role(guild, "Organizer", permissions=ADMINISTRATOR)
         organizer = emu.create_member(guild, "olga", roles=[organizers])
-        members = [emu.create_member(guild, f"m{i}") for i in range(n)]
+        # Accounts of long standing (a new account's signature is held for review instead).
+        since = datetime.now(UTC) - timedelta(days=400)
+        members = [
+            emu.create_member(guild, f"m{i}", created_at=since + timedelta(milliseconds=i))
+            for i in range(n)
+        ]
         path = workdir / f"surge-{n}-{rate or 'burst'}.db"
         _, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
         custom_id = f"rally:sign:{petition_id}"

@@ -65,7 +65,9 @@ async def run_bot(settings: Settings, *, force_sync: bool) -> int:
     point_at_discord(settings)
     db = Database(settings.database_path)
     await db.open()
-    services = Services.build(db, signer_config=SignerConfig.from_settings(settings))
+    services = Services.build(
+        db, signer_config=SignerConfig.from_settings(settings), limits=settings.abuse_limits()
+    )
     bot = RallyBot(settings=settings, db=db, services=services, force_sync=force_sync)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

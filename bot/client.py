@@ -27,6 +27,7 @@ from bot.services.webhooks import Processed, WebhookWorker
 from bot.tree import RallyTree
 from bot.ui.drive_views import DRIVE_ITEMS
 from bot.ui.petition_views import PERSISTENT_ITEMS
+from bot.ui.reviews import REVIEW_ITEMS
 from bot.web.app import WebContext, WebServer
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class RallyBot(commands.AutoShardedBot):
         await self.tree.set_translator(RallyTranslator())
         for name in extension_names():
             await self.load_extension(name)
-        self.add_dynamic_items(*PERSISTENT_ITEMS, *DRIVE_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS, *DRIVE_ITEMS, *REVIEW_ITEMS)
         self.live.start()
         self.announcer.start()
         self.drive_status.start()

@@ -8,11 +8,14 @@ allowed; the CLI prints that one line and exits with code 2.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AnyHttpUrl, AnyUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.abuse import AbuseLimits
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -41,6 +44,13 @@ ALLOWED: dict[str, str] = {
     "WEB_PUBLIC_URL": "the https URL the web server is reached at, like https://rally.example.org",
     "WEBHOOK_MAX_BYTES": "a request size in bytes between 1024 and 52428800",
     "HEALTH_MAX_BACKLOG": "a number of waiting events between 1 and 10000000",
+    "NEW_ACCOUNT_DAYS": "a number of days between 0 (off) and 365",
+    "BURST_ACCOUNT_DAYS": "a number of days between 0 and 3650",
+    "BURST_SIGNATURES": "a number of signatures between 0 (off) and 100000",
+    "BURST_MINUTES": "a number of minutes between 1 and 10080",
+    "SIGN_COOLDOWN_SECONDS": "a number of seconds between 0 (off) and 3600",
+    "LINK_COOLDOWN_SECONDS": "a number of seconds between 0 (off) and 3600",
+    "CODE_COOLDOWN_SECONDS": "a number of seconds between 0 (off) and 3600",
 }
 
 
@@ -82,6 +92,25 @@ class Settings(BaseSettings):
     web_public_url: AnyHttpUrl | None = None
     webhook_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
     health_max_backlog: int = Field(default=10_000, ge=1, le=10_000_000)
+    # Abuse limits (README "Abuse limits"): signatures held for review, per-member cooldowns.
+    new_account_days: float = Field(default=3.0, ge=0, le=365)
+    burst_account_days: float = Field(default=30.0, ge=0, le=3650)
+    burst_signatures: int = Field(default=5, ge=0, le=100_000)
+    burst_minutes: float = Field(default=10.0, ge=1, le=10_080)
+    sign_cooldown_seconds: float = Field(default=5.0, ge=0, le=3600)
+    link_cooldown_seconds: float = Field(default=30.0, ge=0, le=3600)
+    code_cooldown_seconds: float = Field(default=5.0, ge=0, le=3600)
+
+    def abuse_limits(self) -> AbuseLimits:
+        return AbuseLimits(
+            new_account_age=timedelta(days=self.new_account_days),
+            burst_account_age=timedelta(days=self.burst_account_days),
+            burst_count=self.burst_signatures,
+            burst_window=timedelta(minutes=self.burst_minutes),
+            sign_cooldown=self.sign_cooldown_seconds,
+            link_cooldown=self.link_cooldown_seconds,
+            code_cooldown=self.code_cooldown_seconds,
+        )
 
     @property
     def web_base_url(self) -> str:

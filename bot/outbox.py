@@ -21,7 +21,9 @@ from bot.background import Poller
 from bot.db.announcements import Announcement
 from bot.domain.petitions import Petition
 from bot.i18n import localizer
+from bot.review_outbox import deliver_review
 from bot.services.images import ImageFile
+from bot.services.reviews import REVIEW_KIND
 from bot.ui.drives import DRIVE_KINDS, drive_announcement_embed
 from bot.ui.milestones import announcement_embed, announcement_view
 from bot.ui.petition_views import announcement_tag
@@ -109,6 +111,8 @@ class AnnouncementDispatcher(Poller):
                 return await self._deliver_dm(row, petition)
         channel = self.bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
         try:
+            if row.kind == REVIEW_KIND:  # a held signature's report (bot/review_outbox.py)
+                return await deliver_review(self.bot, row)
             if row.attempts > 0:
                 found = await self._already_posted(channel, row)
                 if found is not None:

@@ -43,6 +43,7 @@ class SetupCog(
     @app_commands.describe(
         organizer_role="Members with this role may run organizer commands",
         announcement_channel="Where milestones and drive news are posted",
+        review_channel="A private organizers' channel for signatures held for review",
         timezone="An IANA time zone such as Europe/Vilnius, for drives and daily counts",
         language="The language of Rally's public messages in this server",
         organization="Your organization's name, shown on petitions and share cards",
@@ -57,6 +58,7 @@ class SetupCog(
         interaction: discord.Interaction[RallyBot],
         organizer_role: discord.Role | None = None,
         announcement_channel: discord.TextChannel | None = None,
+        review_channel: discord.TextChannel | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         language: app_commands.Choice[str] | None = None,
         organization: app_commands.Range[str, 1, 100] | None = None,
@@ -69,6 +71,7 @@ class SetupCog(
             actor,
             organizer_role_id=organizer_role.id if organizer_role else None,
             announcement_channel_id=announcement_channel.id if announcement_channel else None,
+            review_channel_id=review_channel.id if review_channel else None,
             timezone=timezone,
             language=language.value if language else None,
             organization_name=organization,

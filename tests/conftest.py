@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
+from bot.domain.abuse import AbuseLimits
 from bot.domain.actors import Actor
 from bot.services import Services
 
@@ -41,9 +42,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
+#: The abuse limits as configured by default, minus the per-member cooldowns (which
+#: tests/db/test_abuse_limits.py tests): a test's member acts many times in a row.
+NO_COOLDOWNS = AbuseLimits(sign_cooldown=0, link_cooldown=0, code_cooldown=0)
+
+
 @pytest.fixture
 def services(db: Database, clock: FakeClock) -> Services:
-    return Services.build(db, clock)
+    return Services.build(db, clock, limits=NO_COOLDOWNS)
 
 
 GUILD = 1001

@@ -174,8 +174,11 @@ async def mark_failed(conn: Connection, announcement_id: int, *, error: str) -> 
 
 
 async def history(conn: Connection, guild_id: int, petition_id: int) -> list[Announcement]:
+    """What was announced about a petition (reports to the organizers' review channel are not
+    announcements: they stay out)."""
     rows = await conn.fetchall(
-        f"SELECT {_COLUMNS} FROM announcements WHERE guild_id = ? AND petition_id = ? ORDER BY id",
+        f"SELECT {_COLUMNS} FROM announcements WHERE guild_id = ? AND petition_id = ? "
+        "AND kind != 'review' ORDER BY id",
         (guild_id, petition_id),
     )
     return [_row(r) for r in rows]

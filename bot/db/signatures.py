@@ -20,6 +20,8 @@ class SignatureRow:
     source: str
     signer_number: int
     signed_at: datetime
+    #: 'counted', or 'pending' (held for review) or 'rejected' (by an organizer).
+    status: str = "counted"
 
 
 class DuplicateSignature(Exception):
@@ -28,13 +30,13 @@ class DuplicateSignature(Exception):
 
 async def of_signer(conn: Connection, petition_id: int, signer_id: int) -> SignatureRow | None:
     row = await conn.fetchone(
-        "SELECT id, petition_id, signer_id, source, signer_number, signed_at FROM signatures "
-        "WHERE petition_id = ? AND signer_id = ?",
+        "SELECT id, petition_id, signer_id, source, signer_number, signed_at, status "
+        "FROM signatures WHERE petition_id = ? AND signer_id = ?",
         (petition_id, signer_id),
     )
     if row is None:
         return None
-    return SignatureRow(row[0], row[1], row[2], row[3], row[4], from_text(row[5]))
+    return SignatureRow(row[0], row[1], row[2], row[3], row[4], from_text(row[5]), row[6])
 
 
 async def insert(

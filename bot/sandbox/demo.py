@@ -9,6 +9,7 @@ import asyncio
 import logging
 import shutil
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,10 +59,22 @@ class Demo:
         self.announcements: Channel = emu.create_channel(self.guild, "announcements")
         self.organizers: Channel = emu.create_channel(self.guild, "organizers")
         role = emu.create_role(self.guild, "Organizer", permissions=MANAGE_GUILD)
-        self.olga: Member = emu.create_member(self.guild, "olga", roles=[role])
-        self.anna: Member = emu.create_member(self.guild, "anna")
-        self.ben: Member = emu.create_member(self.guild, "ben", locale="ru")
-        self.crowd = [emu.create_member(self.guild, f"member{n:02d}") for n in range(1, 31)]
+        # Members of long standing: their Discord accounts are over a year old (abuse limits
+        # hold the signatures of new accounts for review).
+        since = datetime.now(UTC) - timedelta(days=400)
+        self.olga: Member = emu.create_member(self.guild, "olga", roles=[role], created_at=since)
+        self.anna: Member = emu.create_member(
+            self.guild, "anna", created_at=since + timedelta(seconds=1)
+        )
+        self.ben: Member = emu.create_member(
+            self.guild, "ben", locale="ru", created_at=since + timedelta(seconds=2)
+        )
+        self.crowd = [
+            emu.create_member(
+                self.guild, f"member{n:02d}", created_at=since + timedelta(seconds=10 + n)
+            )
+            for n in range(1, 31)
+        ]
         self.seen: set[tuple[int, str]] = set()
 
     def say(self, text: str) -> None:
@@ -203,7 +216,11 @@ async def run_demo(settings: Settings, *, out: TextIO | None = None) -> int:
             "outbox_poll_seconds": 0.2,
         }
     )
-    services = Services.build(db, signer_config=SignerConfig.from_settings(bot_settings))
+    services = Services.build(
+        db,
+        signer_config=SignerConfig.from_settings(bot_settings),
+        limits=bot_settings.abuse_limits(),
+    )
     bot = SandboxBot(settings=bot_settings, db=db, services=services, guild_ready_timeout=0.1)
     print(
         "Rally sandbox: a local Discord emulator on "

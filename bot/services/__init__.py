@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.db import Database
+from bot.domain.abuse import AbuseLimits
 from bot.domain.clock import Clock, utcnow
 from bot.services.admin import AdminService
+from bot.services.cooldowns import Cooldowns
 from bot.services.drives import DriveService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
@@ -18,6 +20,7 @@ from bot.services.milestones import MilestoneService
 from bot.services.petitions import PetitionService
 from bot.services.public_pages import PublicPageService
 from bot.services.referrals import RunningDrives
+from bot.services.reviews import ReviewService
 from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
 from bot.services.volunteers import VolunteerService
@@ -41,21 +44,28 @@ class Services:
     leaderboards: LeaderboardService
     admin: AdminService
     public_pages: PublicPageService
+    reviews: ReviewService
 
     @classmethod
     def build(
-        cls, db: Database, clock: Clock = utcnow, *, signer_config: SignerConfig | None = None
+        cls,
+        db: Database,
+        clock: Clock = utcnow,
+        *,
+        signer_config: SignerConfig | None = None,
+        limits: AbuseLimits | None = None,
     ) -> Services:
         config = signer_config or SignerConfig()
         running = RunningDrives()  # shared: signing counts for the drives this one changes
         guilds = GuildService(db, clock)
         pages = PublicPageService(db, clock)
+        cooldowns = Cooldowns(limits or AbuseLimits())
         return cls(
             guilds=guilds,
-            petitions=PetitionService(db, clock, running),
+            petitions=PetitionService(db, clock, running, limits=limits, cooldowns=cooldowns),
             milestones=MilestoneService(db, clock),
             signers=SignerService(db, clock, config),
-            links=LinkService(db, clock, config),
+            links=LinkService(db, clock, config, cooldowns=cooldowns),
             imports=ImportService(db, clock, config),
             exports=ExportService(db, clock),
             images=ImageService(db, clock, pages=pages),
@@ -66,4 +76,5 @@ class Services:
             leaderboards=LeaderboardService(db, clock),
             admin=AdminService(db, guilds, running, clock),
             public_pages=pages,
+            reviews=ReviewService(db, clock),
         )

@@ -22,6 +22,20 @@ from bot.services.milestones import queue_crossings
 from bot.services.referrals import queue, queue_goal_percents
 
 
+async def after_count(
+    conn: Connection, petition: Petition, total: int, now: datetime
+) -> tuple[GoalChange | None, list[int]]:
+    """The petition's count went from `petition.total` to `total`: raise the goal when reached
+    and queue the milestones crossed. Returns the goal change and the new outbox ids."""
+    change = goal_after(total, petition.goal)
+    if change is not None:
+        await petitions.change_goal(conn, petition.id, change, reason="reached", now=now)
+    queued = await queue_crossings(
+        conn, petition, old_total=petition.total, new_total=total, goal_change=change, now=now
+    )
+    return change, queued
+
+
 @dataclass(frozen=True, slots=True)
 class GroupCount:
     counted: Counted
@@ -55,12 +69,7 @@ async def count_group(
     if not counted.imported:
         return GroupCount(counted, petition.total, None, [])
     _, total = await petitions.add_signatures(conn, petition.id, counted.imported)
-    change = goal_after(total, petition.goal)
-    if change is not None:
-        await petitions.change_goal(conn, petition.id, change, reason="reached", now=now)
-    queued = await queue_crossings(
-        conn, petition, old_total=petition.total, new_total=total, goal_change=change, now=now
-    )
+    change, queued = await after_count(conn, petition, total, now)
     if drive_news:
         queued += await _drive_news(conn, staging, group_id, now)
     return GroupCount(counted, total, change, queued)

@@ -97,6 +97,7 @@ class GuildService:
         *,
         organizer_role_id: int | None = None,
         announcement_channel_id: int | None = None,
+        review_channel_id: int | None = None,
         timezone: str | None = None,
         language: str | None = None,
         organization_name: str | None = None,
@@ -113,6 +114,8 @@ class GuildService:
             changes["organizer_role_id"] = organizer_role_id
         if announcement_channel_id is not None:
             changes["announcement_channel_id"] = announcement_channel_id
+        if review_channel_id is not None:
+            changes["organizers_channel_id"] = review_channel_id
         if timezone is not None:
             changes["timezone"] = parse_timezone(timezone)
         if language is not None:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from bot.db import Database, audit, links, signers
 from bot.db.database import Connection
 from bot.db.links import Claim, PendingCode
+from bot.domain.abuse import AbuseLimits, Action
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import InvalidInput
@@ -39,6 +40,7 @@ from bot.domain.signer_errors import (
 from bot.domain.signers import EMAIL_BAD, clean
 from bot.email import MailError
 from bot.i18n import N_, Lazy, localizer
+from bot.services.cooldowns import Cooldowns
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.signers import SignerConfig
 
@@ -92,10 +94,18 @@ class Reviewed:
 
 
 class LinkService:
-    def __init__(self, db: Database, clock: Clock = utcnow, config: SignerConfig | None = None):
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        config: SignerConfig | None = None,
+        *,
+        cooldowns: Cooldowns | None = None,
+    ):
         self.db = db
         self.clock = clock
         self.config = config or SignerConfig()
+        self.cooldowns = cooldowns or Cooldowns(AbuseLimits())
 
     async def start(self, actor: Actor, email: str) -> LinkStarted:
         """Send a code to `email`, or file a claim for review where no SMTP is configured."""
@@ -106,6 +116,7 @@ class LinkService:
             raise InvalidInput(
                 N_("Rally could not use that address: {problem}."), problem=Lazy(EMAIL_BAD)
             )
+        self.cooldowns.check(Action.LINK, actor.user_id)
         email_hash = hasher.email(canonical)
         sealed = self.config.sealer.seal(typed) if self.config.sealer else None
         now = self.clock()
@@ -175,6 +186,7 @@ class LinkService:
         """Link on the right code. A wrong code spends a try and changes nothing else."""
         hasher = self.config.require_hasher()
         digits = "".join(code.split())
+        self.cooldowns.check(Action.CODE, actor.user_id)
         now = self.clock()
         wrong: int | None = None
         async with self.db.transaction() as conn:

@@ -9,7 +9,8 @@ from datetime import datetime
 from bot.db import Database, audit, drives, petition_messages, petitions, signatures, signers
 from bot.db.database import Connection
 from bot.db.petition_messages import ShownAt
-from bot.db.signatures import DuplicateSignature
+from bot.db.signatures import DuplicateSignature, SignatureRow
+from bot.domain.abuse import AbuseLimits, Action, AwaitingReview, NotCounted
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import (
@@ -31,10 +32,12 @@ from bot.domain.petitions import (
     parse_external_count,
 )
 from bot.i18n import N_, Lazy
+from bot.services.cooldowns import Cooldowns
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition
 from bot.services.milestones import queue_crossings
 from bot.services.referrals import DriveNews, RunningDrives, after_signing, parse_referral, resolve
+from bot.services.reviews import hold_if_flagged
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -48,6 +51,8 @@ class SignResult:
     announcements: list[int]
     #: Set when a drive was running: what the signature did for it, the signer's own code.
     drive: DriveNews | None = None
+    #: True when the signature is held for the organizers' review (not counted yet).
+    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +81,19 @@ async def _rise_goal(
 
 class PetitionService:
     def __init__(
-        self, db: Database, clock: Clock = utcnow, running: RunningDrives | None = None
+        self,
+        db: Database,
+        clock: Clock = utcnow,
+        running: RunningDrives | None = None,
+        *,
+        limits: AbuseLimits | None = None,
+        cooldowns: Cooldowns | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.running = running or RunningDrives()
+        self.limits = limits or AbuseLimits()
+        self.cooldowns = cooldowns or Cooldowns(self.limits)
 
     # -- reading -----------------------------------------------------------------------------
     async def _find(self, conn: Connection, guild_id: int, raw_code: str) -> Petition:
@@ -304,7 +317,8 @@ class PetitionService:
             signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
             earlier = await signatures.of_signer(conn, petition.id, signer_id)
             if earlier is not None:
-                raise AlreadySigned(title=petition.title, date=earlier.signed_at)
+                _refuse_again(petition, earlier)
+            self.cooldowns.check(Action.SIGN, actor.user_id)  # after: a double click is told why
             if not petition.is_open:
                 raise PetitionClosed(title=petition.title)
             window = await self.running.running(conn, petition.id, now)
@@ -312,6 +326,18 @@ class PetitionService:
             if code is not None:
                 referred = await resolve(conn, petition, actor.user_id, code, now)
                 window = referred.drive.window()
+            held = await hold_if_flagged(
+                conn,
+                self.limits,
+                petition,
+                user_id=actor.user_id,
+                signer_id=signer_id,
+                drive_id=window.drive_id if window else None,
+                referral_code_id=referred.code_id if referred else None,
+                now=now,
+            )
+            if held is not None:
+                return SignResult(petition, 0, None, held.announcements, held=True)
             total, number = await petitions.count_new_signature(conn, petition.id)
             try:
                 if window is None:
@@ -379,11 +405,21 @@ class PetitionService:
             )
             if row is None:
                 raise NotSigned(title=petition.title)
-            await signatures.delete(conn, row.id)
-            await petitions.add_signatures(conn, petition.id, -1)
+            await signatures.delete(conn, row.id)  # a held signature's hold goes with it
+            if row.status == "counted":
+                await petitions.add_signatures(conn, petition.id, -1)
             updated = await petitions.by_id(conn, petition.id)
         assert updated is not None
         return updated
+
+
+def _refuse_again(petition: Petition, earlier: SignatureRow) -> None:
+    """The member has a signature on the petition: say kindly what became of it."""
+    if earlier.status == "pending":
+        raise AwaitingReview(title=petition.title)
+    if earlier.status == "rejected":
+        raise NotCounted(title=petition.title)
+    raise AlreadySigned(title=petition.title, date=earlier.signed_at)
 
 
 STATUS_WORDS = {Status.OPEN: N_("open"), Status.CLOSED: N_("closed"), Status.DELETED: N_("deleted")}

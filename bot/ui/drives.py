@@ -19,6 +19,7 @@ from bot.services.petitions import SignResult
 from bot.services.volunteers import JoinResult
 from bot.ui.about import COLOR
 from bot.ui.petitions import signed_message
+from bot.ui.reviews import held_message
 from bot.ui.text import escape, progress_bar, trim
 
 DRIVE_COLOR = discord.Colour(0x2E86DE)
@@ -187,6 +188,8 @@ def invite_embed(tr: Localizer, petition: Petition, drive_name: str) -> discord.
 
 def signed_reply(tr: Localizer, result: SignResult) -> str:
     """The sign confirmation, with the member's own invite line during a drive."""
+    if result.held:
+        return held_message(tr, result.petition.title)
     text = signed_message(tr, result)
     news = result.drive
     if news is None:

@@ -18,6 +18,8 @@ def settings_embed(tr: Localizer, settings: GuildSettings) -> discord.Embed:
     )
     embed.add_field(name=tr.t("Organizer role"), value=role)
     embed.add_field(name=tr.t("Announcement channel"), value=channel)
+    review = f"<#{settings.organizers_channel_id}>" if settings.organizers_channel_id else unset
+    embed.add_field(name=tr.t("Review channel"), value=review)
     embed.add_field(name=tr.t("Time zone"), value=settings.timezone)
     embed.add_field(
         name=tr.t("Language"), value=LANGUAGE_NAMES.get(settings.language, settings.language)

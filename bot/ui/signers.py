@@ -9,13 +9,15 @@ import discord
 
 from bot.db.audit import AuditEntry
 from bot.domain.csv_rows import RowProblem, csv_text
-from bot.i18n import Localizer
+from bot.i18n import N_, Localizer
 from bot.services.imports import ImportProgress, ImportSummary
 from bot.services.links import ClaimInfo, Linked
 from bot.services.signers import Profile
 from bot.ui.text import escape, trim
 
 COLOUR = discord.Colour.blurple()
+#: What a member's own list says of a signature that is not counted (abuse limits).
+HELD_STATES = {"pending": N_("waiting for the organizers' check"), "rejected": N_("not counted")}
 
 
 def _have(tr: Localizer, present: bool) -> str:
@@ -66,6 +68,7 @@ def profile_embed(tr: Localizer, profile: Profile) -> discord.Embed:
             title=escape(trim(s.title, 60)),
             date=s.signed_at,
         )
+        + (f" · {tr.t(HELD_STATES[s.status])}" if s.status in HELD_STATES else "")
         for s in profile.signatures[:15]
     ]
     if len(profile.signatures) > 15:

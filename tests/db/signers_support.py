@@ -22,7 +22,7 @@ from bot.domain.sealing import Hasher, Sealer, Unsealer, load_private_key, new_k
 from bot.email import SmtpConfig, SmtpMailer
 from bot.services import Services
 from bot.services.signers import SignerConfig
-from tests.conftest import FakeClock
+from tests.conftest import NO_COOLDOWNS, FakeClock
 
 HASH_KEY = b"k" * 40
 DRAFT = parse_draft(
@@ -73,7 +73,7 @@ def build(
         mailer=mailer,
         import_max_bytes=import_max_bytes,
     )
-    return Services.build(db, clock, signer_config=config)
+    return Services.build(db, clock, signer_config=config, limits=NO_COOLDOWNS)
 
 
 @dataclass

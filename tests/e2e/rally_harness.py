@@ -33,6 +33,13 @@ def rally_settings(emu: DiscordEmulator, path: Path, **overrides: Any) -> Settin
         "database_path": path,
         "live_refresh_seconds": 0.05,
         "outbox_poll_seconds": 0.1,
+        # Emulated members' accounts are created moments before a test runs: the abuse limits
+        # would hold every signature. Tests of the limits turn them on (test_abuse_e2e.py).
+        "new_account_days": 0,
+        "burst_signatures": 0,
+        "sign_cooldown_seconds": 0,
+        "link_cooldown_seconds": 0,
+        "code_cooldown_seconds": 0,
         **overrides,
     }
     return Settings(**values)
@@ -52,7 +59,12 @@ async def running_rally(
     bot = TestRallyBot(
         settings=settings,
         db=db,
-        services=Services.build(db, clock, signer_config=SignerConfig.from_settings(settings)),
+        services=Services.build(
+            db,
+            clock,
+            signer_config=SignerConfig.from_settings(settings),
+            limits=settings.abuse_limits(),
+        ),
         clock=clock,
         force_sync=force_sync,
         guild_ready_timeout=0.05,

@@ -29,6 +29,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition count", "organizer"),
     ("petition visibility", "organizer"),
     ("milestones setup", "organizer"),
+    ("review list", "organizer"),
     ("setup configure", "manager"),
 ]
 
@@ -40,6 +41,7 @@ def options(command: str, code: str) -> dict[str, Any]:
         "milestones setup": {"jumps": "each"},
         "setup configure": {"language": "uk"},
         "petition create": {},
+        "review list": {},
     }.get(command, {"code": code})
 
 

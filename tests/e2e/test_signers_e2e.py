@@ -35,7 +35,9 @@ async def rally_with_keys(
         emu, path, rally_public_key=public, rally_hash_key="h" * 40, **overrides
     )
     db = Database(path)
-    services = Services.build(db, signer_config=SignerConfig.from_settings(settings))
+    services = Services.build(
+        db, signer_config=SignerConfig.from_settings(settings), limits=settings.abuse_limits()
+    )
     bot = rally_harness.TestRallyBot(
         settings=settings, db=db, services=services, guild_ready_timeout=0.05
     )
@@ -152,7 +154,9 @@ async def test_without_keys_details_are_refused_and_without_smtp_claims_are_revi
 ) -> None:
     settings = rally_settings(emulator, tmp_path / "r.db", rally_hash_key="h" * 40)
     db = Database(tmp_path / "r.db")
-    services = Services.build(db, signer_config=SignerConfig.from_settings(settings))
+    services = Services.build(
+        db, signer_config=SignerConfig.from_settings(settings), limits=settings.abuse_limits()
+    )
     bot = rally_harness.TestRallyBot(
         settings=settings, db=db, services=services, guild_ready_timeout=0.05
     )
