@@ -26,6 +26,7 @@ from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
 from bot.ui.share import send_share
 from bot.ui.views import PagerView
 from bot.ui.webhooks import WebhookView, webhook_text
+from cogs._coalitions import CoalitionCommands
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
@@ -38,7 +39,10 @@ PAPERS = [
 
 
 class PetitionsCog(
-    commands.GroupCog, group_name="petition", group_description="Petitions: create, sign, share"
+    CoalitionCommands,
+    commands.GroupCog,
+    group_name="petition",
+    group_description="Petitions: create, sign, share",
 ):
     def __init__(self, bot: RallyBot) -> None:
         self.bot = bot
@@ -76,8 +80,10 @@ class PetitionsCog(
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
         services = self.bot.services
-        petition = await services.petitions.get(guild_of(interaction), code)
-        organizer = await services.guilds.is_organizer(actor)
+        guild_id = guild_of(interaction)
+        petition = await services.petitions.get_visible(guild_id, code)
+        # A partner's organizers do not manage the owner's petition: no organizer buttons there.
+        organizer = petition.guild_id == guild_id and await services.guilds.is_organizer(actor)
         await interaction.response.send_message(
             embed=petition_embed(tr, petition),
             view=petition_view(tr, petition, organizer=organizer),
@@ -88,7 +94,7 @@ class PetitionsCog(
                 ShownAt(
                     message.id,
                     petition.id,
-                    petition.guild_id,
+                    guild_id,
                     interaction.channel_id,
                     organizer,
                     tr.language,
@@ -106,7 +112,7 @@ class PetitionsCog(
         code: app_commands.Range[str, 1, 100],
         referral: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await sign_and_reply(interaction, petition.id, referral)
 
     @app_commands.command(name="withdraw", description="Take back your signature")
@@ -146,7 +152,7 @@ class PetitionsCog(
     ) -> None:
         _, tr = await actor_and_localizer(interaction)
         size = Paper(paper.value) if paper else Paper.A4
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await interaction.response.defer(ephemeral=True, thinking=True)
         pdf = await self.bot.services.images.flyer(petition.guild_id, petition.code, paper=size)
         await interaction.followup.send(
@@ -163,7 +169,7 @@ class PetitionsCog(
     async def chart(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await interaction.response.defer(ephemeral=True, thinking=True)
         png = await self.bot.services.images.chart(petition.guild_id, petition.code)
         embed = discord.Embed(title=petition.title[:256], colour=discord.Colour(0xC8102E))

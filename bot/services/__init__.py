@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.domain.clock import Clock, utcnow
 from bot.services.admin import AdminService
+from bot.services.coalitions import CoalitionService
 from bot.services.drives import DriveService
 from bot.services.exports import ExportService
 from bot.services.guilds import GuildService
@@ -39,6 +40,7 @@ class Services:
     webhooks: WebhookService
     leaderboards: LeaderboardService
     admin: AdminService
+    coalitions: CoalitionService
 
     @classmethod
     def build(
@@ -62,4 +64,5 @@ class Services:
             webhooks=WebhookService(db, clock, config, running),
             leaderboards=LeaderboardService(db, clock),
             admin=AdminService(db, guilds, running, clock),
+            coalitions=CoalitionService(db, clock),
         )
