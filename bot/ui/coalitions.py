@@ -117,12 +117,15 @@ def standings_embed(tr: Localizer, standings: Standings, names: Mapping[int, str
     if standings.elsewhere:
         lines.append(tr.t("Outside Discord — {count}", count=standings.elsewhere))
     embed.description = "\n".join(lines) or tr.t("No signatures yet.")
-    embed.set_footer(
-        text=tr.t(
-            "Total {total}. Servers with fewer than {minimum} signatures are counted together "
-            "as “other”. Only counts are shared between servers.",
-            total=petition.total,
-            minimum=standings.min_group,
+    footer = [tr.t("Total {total}.", total=petition.total)]
+    if standings.min_group > 1:
+        footer.append(
+            tr.tn(
+                "Servers with fewer than {count} signature are counted together as “other”.",
+                "Servers with fewer than {count} signatures are counted together as “other”.",
+                standings.min_group,
+            )
         )
-    )
+    footer.append(tr.t("Only counts are shared between servers, never who signed."))
+    embed.set_footer(text=" ".join(footer))
     return embed

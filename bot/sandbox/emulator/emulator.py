@@ -245,9 +245,7 @@ class DiscordEmulator(MemberActions):
         )
         return self._add_member(guild, member)
 
-    def join_guild(
-        self, guild: Guild, user: User, *, roles: list[Role] | None = None
-    ) -> Member:
+    def join_guild(self, guild: Guild, user: User, *, roles: list[Role] | None = None) -> Member:
         """An existing user joins another server too: one account, a member in each (Discord's
         own model: one user id, a member object per guild with its own roles and nickname)."""
         if user.id in guild.members:
