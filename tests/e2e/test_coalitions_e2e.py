@@ -192,3 +192,175 @@ async def test_three_servers_sign_count_once_announce_once_each_remove_and_drop(
         board = await owner.act.run(owner.organizer, "petition partners", {"code": code})
         assert "Warsaw" not in text_of(board.original)
         assert "Total 4" in text_of(board.original)
+
+
+async def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    db = Database(path)
+    await db.open()
+    try:
+        async with db.read() as conn:
+            return {
+                t: [tuple(r) for r in await conn.fetchall(f"SELECT * FROM {t} ORDER BY 1")]
+                for t in (
+                    "petitions",
+                    "signatures",
+                    "petition_partners",
+                    "coalition_invites",
+                    "audit_log",
+                    "guild_contributions",
+                )
+            }
+    finally:
+        await db.close()
+
+
+async def test_every_refusal_is_friendly_ephemeral_and_changes_nothing(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.db"
+    owner = Act(emulator, world.channel)
+    vilnius, warsaw = partner(emulator, "Vilnius"), partner(emulator, "Warsaw")
+    plain = emulator.create_member(warsaw.guild, "plain")
+    async with running_rally(emulator, path):
+        code = await owner.create_petition(world.organizer)
+        closed_code = await owner.create_petition(world.organizer, title="Closed one")
+        opened = await owner.run(world.organizer, "petition join-code", {"code": code})
+        join = JOIN.search(text_of(opened.original))
+        assert join
+        other = await owner.run(world.organizer, "petition join-code", {"code": closed_code})
+        closed_join = JOIN.search(text_of(other.original))
+        assert closed_join
+        await owner.run(world.organizer, "petition close", {"code": closed_code})
+        await vilnius.act.run(
+            vilnius.organizer, "petition follow", {"code": code, "join-code": join.group(1)}
+        )
+        shown = await vilnius.act.run(vilnius.organizer, "petition show", {"code": code})
+        assert shown.original is not None
+        sign_id = next(c for c in buttons(shown.original) if c.startswith("rally:sign:"))
+
+        cases: list[tuple[str, Act, Member, str, dict[str, str]]] = [
+            (
+                "No petition open to partners",
+                warsaw.act,
+                warsaw.organizer,
+                "petition follow",
+                {"code": code, "join-code": "AAAA-BBBB-CCCC"},
+            ),
+            (
+                "No petition open to partners",
+                warsaw.act,
+                warsaw.organizer,
+                "petition follow",
+                {"code": "ZZZZZZ", "join-code": join.group(1)},
+            ),
+            (
+                "belongs to this server already",
+                owner,
+                world.organizer,
+                "petition follow",
+                {"code": code, "join-code": join.group(1)},
+            ),
+            (
+                "already follows",
+                vilnius.act,
+                vilnius.organizer,
+                "petition follow",
+                {"code": code, "join-code": join.group(1)},
+            ),
+            (
+                "Only organizers can do that",
+                warsaw.act,
+                plain,
+                "petition follow",
+                {"code": code, "join-code": join.group(1)},
+            ),
+            (
+                "is closed and no longer takes signatures",
+                warsaw.act,
+                warsaw.organizer,
+                "petition follow",
+                {"code": closed_code, "join-code": closed_join.group(1)},
+            ),
+            (
+                "does not follow a petition",
+                warsaw.act,
+                warsaw.organizer,
+                "petition unfollow",
+                {"code": code},
+            ),
+            ("no petition with the code", warsaw.act, plain, "petition sign", {"code": code}),
+            (
+                "no petition with the code",
+                warsaw.act,
+                warsaw.organizer,
+                "petition partners",
+                {"code": code},
+            ),
+            (
+                "no petition with the code",
+                vilnius.act,
+                vilnius.organizer,
+                "petition close",
+                {"code": code},
+            ),
+            (
+                "no petition with the code",
+                vilnius.act,
+                vilnius.organizer,
+                "petition join-code",
+                {"code": code},
+            ),
+            (
+                "not a partner",
+                owner,
+                world.organizer,
+                "petition remove-partner",
+                {"code": code, "server": str(warsaw.guild.id)},
+            ),
+            (
+                "not a partner",
+                owner,
+                world.organizer,
+                "petition remove-partner",
+                {"code": code, "server": "not a server"},
+            ),
+            (
+                "still follows",
+                owner,
+                world.organizer,
+                "petition drop-partner",
+                {"code": code, "server": str(vilnius.guild.id)},
+            ),
+            (
+                "still follows",
+                vilnius.act,
+                vilnius.organizer,
+                "petition drop-partner",
+                {"code": code},
+            ),
+        ]
+        for expected, act, who, command, options in cases:
+            before = await snapshot(path)
+            it = await act.run(who, command, options)
+            assert it.ephemeral, (command, options)
+            assert expected in text_of(it.original), (command, text_of(it.original))
+            assert "error id" not in text_of(it.original).lower()
+            assert await snapshot(path) == before, (command, options)
+
+        # The owner removes Vilnius: the Sign button already posted there refuses, politely.
+        await owner.run(
+            world.organizer,
+            "petition remove-partner",
+            {"code": code, "server": str(vilnius.guild.id)},
+        )
+        member = emulator.create_member(vilnius.guild, "late")
+        before = await snapshot(path)
+        clicked = await vilnius.act.click(member, shown.original, sign_id)
+        assert clicked.ephemeral and "no longer shared with this server" in text_of(
+            clicked.original
+        )
+        again = await vilnius.act.run(
+            vilnius.organizer, "petition follow", {"code": code, "join-code": join.group(1)}
+        )
+        assert again.ephemeral and "removed this server" in text_of(again.original)
+        assert await snapshot(path) == before

@@ -29,6 +29,13 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition count", "organizer"),
     ("milestones setup", "organizer"),
     ("setup configure", "manager"),
+    ("petition follow", "organizer"),
+    ("petition unfollow", "organizer"),
+    ("petition partners", "organizer"),
+    ("petition join-code", "organizer"),
+    ("petition remove-partner", "organizer"),
+    ("petition drop-partner", "organizer"),
+    ("admin purge", "manager"),
 ]
 
 
@@ -38,6 +45,9 @@ def options(command: str, code: str) -> dict[str, Any]:
         "milestones setup": {"jumps": "each"},
         "setup configure": {"language": "uk"},
         "petition create": {},
+        "petition follow": {"code": code, "join-code": "AAAA-BBBB-CCCC"},
+        "petition remove-partner": {"code": code, "server": "1"},
+        "admin purge": {},
     }.get(command, {"code": code})
 
 
