@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.interactions import actor_and_localizer, guild_of, petition_codes
+from bot.interactions import actor_and_localizer, petition_codes
 from bot.ui.coalitions import (
     drop_text,
     followed_text,
@@ -27,6 +27,7 @@ from bot.ui.text import trim
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
+    from bot.i18n import Localizer
 
 CODE = "The petition's 6-letter code, like PMFZYI"
 SERVER = "The partner server (pick from the list)"
@@ -36,6 +37,10 @@ JoinAction = Literal["show", "rotate", "close"]
 def _names(bot: RallyBot, guild_ids: list[int]) -> dict[int, str]:
     found = (bot.get_guild(guild_id) for guild_id in guild_ids)
     return {guild.id: guild.name for guild in found if guild is not None}
+
+
+def _name(bot: RallyBot, tr: Localizer, guild_id: int) -> str:
+    return server_name(tr, _names(bot, [guild_id]), guild_id)
 
 
 def _server_id(raw: str) -> int:
@@ -142,9 +147,8 @@ class CoalitionCommands(commands.Cog):
         actor, tr = await actor_and_localizer(interaction)
         partner_id = _server_id(server)
         petition = await self.bot.services.coalitions.remove(actor, code, partner_id)
-        name = server_name(tr, _names(self.bot, [partner_id]), partner_id)
         await interaction.response.send_message(
-            removed_text(tr, petition.title, name), ephemeral=True
+            removed_text(tr, petition.title, _name(self.bot, tr, partner_id)), ephemeral=True
         )
 
     @app_commands.command(
@@ -162,12 +166,9 @@ class CoalitionCommands(commands.Cog):
         server: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
-        guild_of(interaction)
         partner_id = None if server is None else _server_id(server)
         outcome = await self.bot.services.coalitions.agree_to_drop(actor, code, partner_id)
-        name = server_name(
-            tr, _names(self.bot, [outcome.partner.guild_id]), outcome.partner.guild_id
-        )
+        name = _name(self.bot, tr, outcome.partner.guild_id)
         await interaction.response.send_message(drop_text(tr, outcome, name), ephemeral=True)
         if outcome.dropped:
             self.bot.live.touch_petition(outcome.petition.id)
