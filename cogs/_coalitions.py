@@ -49,6 +49,21 @@ def _server_id(raw: str) -> int:
     return int(raw) if raw.strip().isdigit() else 0
 
 
+async def shared_petition_codes(
+    interaction: discord.Interaction[RallyBot], current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for what members do (show, sign, withdraw, share): this server's petitions,
+    then those of other servers it follows."""
+    own = await petition_codes(interaction, current)
+    if interaction.guild_id is None or len(own) >= 25:
+        return own
+    services = interaction.client.services
+    found = await services.coalitions.search_followed(interaction.guild_id, current, 25 - len(own))
+    return own + [
+        app_commands.Choice(name=trim(f"{p.code} — {p.title}", 100), value=p.code) for p in found
+    ]
+
+
 async def partner_servers(
     interaction: discord.Interaction[RallyBot], current: str
 ) -> list[app_commands.Choice[str]]:
@@ -94,6 +109,7 @@ class CoalitionCommands(commands.Cog):
         name="unfollow", description="Stop following another server's petition (organizers)"
     )
     @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def unfollow(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -105,6 +121,7 @@ class CoalitionCommands(commands.Cog):
         name="partners", description="Signatures per partner server, counts only (organizers)"
     )
     @app_commands.describe(code=CODE)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def partners(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:

@@ -26,7 +26,7 @@ from bot.ui.petitions import list_embed, petition_embed, withdrawn_message
 from bot.ui.share import send_share
 from bot.ui.views import PagerView
 from bot.ui.webhooks import WebhookView, webhook_text
-from cogs._coalitions import CoalitionCommands
+from cogs._coalitions import CoalitionCommands, shared_petition_codes
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
@@ -74,7 +74,7 @@ class PetitionsCog(
         name="show", description="Show a petition with its Sign and Share buttons"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def show(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -105,7 +105,7 @@ class PetitionsCog(
     @app_commands.describe(
         code=CODE, referral="The invite code of the volunteer who asked you to sign, like ANNA7"
     )
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def sign(
         self,
         interaction: discord.Interaction[RallyBot],
@@ -117,7 +117,7 @@ class PetitionsCog(
 
     @app_commands.command(name="withdraw", description="Take back your signature")
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def withdraw(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -130,7 +130,7 @@ class PetitionsCog(
         name="share", description="A share card, links and text to spread a petition"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def share(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -143,7 +143,7 @@ class PetitionsCog(
     )
     @app_commands.describe(code=CODE, paper="Paper size: A4 (most of the world) or US Letter")
     @app_commands.choices(paper=PAPERS)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def flyer(
         self,
         interaction: discord.Interaction[RallyBot],
@@ -165,7 +165,7 @@ class PetitionsCog(
         name="chart", description="Signatures over time, with the goal and milestones"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def chart(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:

@@ -90,6 +90,20 @@ async def followed_by_code(conn: Connection, guild_id: int, code: str) -> Petiti
     return None if petition_id is None else await by_id(conn, int(petition_id))
 
 
+async def search_followed(conn: Connection, guild_id: int, text: str, limit: int) -> list[Petition]:
+    """Petitions of other servers that `guild_id` follows whose code or title contains `text`."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await conn.fetchall(
+        "SELECT p.id FROM petitions p JOIN petition_partners pp ON pp.petition_id = p.id "
+        "WHERE pp.guild_id = ? AND pp.status = 'following' AND p.status != 'deleted' "
+        "AND (p.code LIKE ? ESCAPE '\\' OR p.title LIKE ? ESCAPE '\\') "
+        "ORDER BY p.status = 'open' DESC, p.id DESC LIMIT ?",
+        (guild_id, pattern, pattern, limit),
+    )
+    found = [await by_id(conn, int(r[0])) for r in rows]
+    return [p for p in found if p is not None]
+
+
 async def follow(conn: Connection, petition_id: int, guild_id: int, now: datetime) -> None:
     """Start (or, after the server left, resume) following."""
     await conn.execute(

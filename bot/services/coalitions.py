@@ -308,6 +308,11 @@ class CoalitionService:
         assert found is not None
         return found
 
+    async def search_followed(self, guild_id: int, text: str, limit: int = 25) -> list[Petition]:
+        """For autocomplete: petitions of other servers this server follows."""
+        async with self.db.read() as conn:
+            return await coalitions.search_followed(conn, guild_id, text.strip()[:100], limit)
+
     async def partner_choices(self, guild_id: int, raw_code: str) -> list[int]:
         """For autocomplete: the servers that ever partnered a petition of this server."""
         code = normalize_code(raw_code)

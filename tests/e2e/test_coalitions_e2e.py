@@ -116,6 +116,17 @@ async def test_three_servers_sign_count_once_announce_once_each_remove_and_drop(
                 followed.original
             )
 
+        # Members of a partner find the petition in the code autocomplete of what they may do;
+        # organizer commands of the partner do not offer it (they belong to the owner).
+        offered = await emulator.autocomplete(
+            signers["vilnius"][0], vilnius.channel, "petition sign", option="code"
+        )
+        assert [c["value"] for c in offered] == [code]
+        offered = await emulator.autocomplete(
+            vilnius.organizer, vilnius.channel, "petition close", option="code"
+        )
+        assert offered == []
+
         # Owner's members sign by command; Vilnius's through a message shown there; Warsaw's
         # by command.
         for m in signers["owner"]:
