@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.db import Database, coalitions, drives, leaderboards
+from bot.db.database import load_migrations
 from bot.domain.actors import Actor
 from bot.domain.coalitions import (
     AlreadyDropped,
@@ -352,3 +353,44 @@ async def test_purging_a_partner_takes_its_signatures_off_the_total(
             "guild_contributions",
         ):
             assert await conn.fetchval(f"SELECT COUNT(*) FROM {table}") == 0, table
+
+
+async def test_the_migration_counts_the_signatures_already_there(tmp_path: Any) -> None:
+    steps = load_migrations()
+    before = [s for s in steps if not s[1].endswith("_coalitions.sql")]
+    assert len(before) == len(steps) - 1  # the number is the lead's to choose at merge time
+    database = Database(tmp_path / "old.db")
+    await database.open(migrate=False)
+    try:
+        await database.migrate(before)
+        async with database.transaction() as conn:
+            for code, guild in (("AAAAAA", OWNER), ("BBBBBB", B)):
+                await conn.execute(
+                    "INSERT INTO petitions (code, guild_id, title, recipient, letter, goal, "
+                    "author_id, author_name, created_at, updated_at) "
+                    "VALUES (?, ?, 't', 'r', 'l', 5, 1, 'a', 'x', 'x')",
+                    (code, guild),
+                )
+            for n, (petition, guild, status) in enumerate(
+                [
+                    (1, OWNER, "counted"),
+                    (1, OWNER, "counted"),
+                    (1, B, "counted"),
+                    (2, B, "pending"),
+                    (2, None, "counted"),
+                ]
+            ):
+                await conn.execute(
+                    "INSERT INTO signatures (petition_id, guild_id, source, status, "
+                    "signer_number, signed_at) "
+                    "VALUES (?, ?, 'discord', ?, ?, '2026-11-24T12:00:00+00:00')",
+                    (petition, guild, status, n + 1),
+                )
+        await database.migrate(steps)
+        async with database.read() as conn:
+            assert await coalitions.stored_contributions(conn) == {(1, OWNER): 2, (1, B): 1}
+            assert await coalitions.stored_contributions(conn) == (
+                await coalitions.recount_contributions(conn)
+            )
+    finally:
+        await database.close()
