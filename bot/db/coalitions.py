@@ -110,7 +110,7 @@ async def follow(conn: Connection, petition_id: int, guild_id: int, now: datetim
         "INSERT INTO petition_partners (petition_id, guild_id, followed_at) VALUES (?, ?, ?) "
         "ON CONFLICT (petition_id, guild_id) DO UPDATE SET status = 'following', "
         "followed_at = excluded.followed_at, ended_at = NULL, owner_drop_by = NULL, "
-        "partner_drop_by = NULL",
+        "partner_drop_by = NULL, dropped_at = NULL",
         (petition_id, guild_id, to_text(now)),
     )
 

@@ -280,6 +280,20 @@ async def test_remove_keeps_signatures_and_the_drop_needs_both_sides(
         await services.petitions.get_visible(B, code)
     await services.coalitions.follow(organizer(9, B), code, join)
     assert (await services.petitions.get_visible(B, code)).total == 2
+    # A partner that left, was dropped and came back starts over: its new signatures can be
+    # dropped again (with both sides' consent, asked afresh).
+    await services.coalitions.unfollow(organizer(9, B), code)
+    await services.coalitions.agree_to_drop(organizer(), code, B)
+    await services.coalitions.agree_to_drop(organizer(9, B), code)
+    assert (await services.petitions.get(OWNER, code)).total == 1
+    await services.coalitions.follow(organizer(9, B), code, join)
+    await services.petitions.sign_by_code(member(65, B), code)
+    await services.coalitions.unfollow(organizer(9, B), code)
+    first = await services.coalitions.agree_to_drop(organizer(9, B), code)
+    assert first.dropped is None
+    again = await services.coalitions.agree_to_drop(organizer(), code, B)
+    assert again.dropped == 1 and again.petition.total == 1
+    await counters_exact(db)
 
 
 async def test_drop_during_a_drive_keeps_the_drive_counter_exact(
