@@ -79,13 +79,16 @@ async def is_following(conn: Connection, petition_id: int, guild_id: int) -> boo
     return value is not None
 
 
-async def followed_by_code(conn: Connection, guild_id: int, code: str) -> Petition | None:
-    """A petition of another server that `guild_id` follows, by code (not deleted)."""
+async def followed_by_code(
+    conn: Connection, guild_id: int, code: str, *, formerly: bool = False
+) -> Petition | None:
+    """A petition of another server that `guild_id` follows (or, `formerly`, ever followed),
+    by code (not deleted)."""
     petition_id = await conn.fetchval(
         "SELECT p.id FROM petitions p JOIN petition_partners pp ON pp.petition_id = p.id "
         "WHERE p.code = ? AND p.status != 'deleted' AND pp.guild_id = ? "
-        "AND pp.status = 'following'",
-        (code, guild_id),
+        "AND (pp.status = 'following' OR ?)",
+        (code, guild_id, formerly),
     )
     return None if petition_id is None else await by_id(conn, int(petition_id))
 

@@ -370,7 +370,9 @@ class PetitionService:
 
     async def withdraw(self, actor: Actor, raw_code: str) -> Petition:
         async with self.db.transaction() as conn:
-            petition = await find_visible_petition(conn, require_guild(actor), raw_code)
+            petition = await find_visible_petition(
+                conn, require_guild(actor), raw_code, formerly=True
+            )
             signer_id = await signers.for_user(conn, actor.user_id)
             row = (
                 None

@@ -408,3 +408,21 @@ async def test_the_migration_counts_the_signatures_already_there(tmp_path: Any) 
             )
     finally:
         await database.close()
+
+
+async def test_a_member_can_take_back_a_signature_given_from_a_former_partner(
+    services: Services, db: Database
+) -> None:
+    code, _ = await coalition(services)
+    await services.petitions.sign_by_code(member(90, C), code)
+    await services.petitions.sign_by_code(member(91, B), code)
+    await services.coalitions.remove(organizer(), code, C)
+    await services.coalitions.unfollow(organizer(9, B), code)
+    for user, guild in ((90, C), (91, B)):
+        with pytest.raises(PetitionNotFound):  # no longer shown or signed there
+            await services.petitions.get_visible(guild, code)
+        await services.petitions.withdraw(member(user, guild), code)
+    assert (await services.petitions.get(OWNER, code)).total == 0
+    with pytest.raises(PetitionNotFound):  # a server that never followed finds nothing
+        await services.petitions.withdraw(member(92, 4004), code)
+    await counters_exact(db)
