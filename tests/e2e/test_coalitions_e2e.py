@@ -375,3 +375,57 @@ async def test_every_refusal_is_friendly_ephemeral_and_changes_nothing(
         )
         assert again.ephemeral and "removed this server" in text_of(again.original)
         assert await snapshot(path) == before
+
+
+async def purge(act: Act, admin: Member, guild: Guild) -> None:
+    asked = await act.run(admin, "admin purge")
+    assert asked.original is not None
+    go = next(k for k, v in buttons(asked.original).items() if v == "Delete all Rally data")
+    modal = await act.click(admin, asked.original, go)
+    done = await act.emu.submit_modal(admin, modal, {"server_name": guild.name})
+    assert "deleted everything" in text_of(await done.response())
+
+
+async def test_purging_a_partner_then_the_owner(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.db"
+    owner = Act(emulator, world.channel)
+    vilnius = partner(emulator, "Vilnius")
+    async with running_rally(emulator, path):
+        code = await owner.create_petition(world.organizer)
+        opened = await owner.run(world.organizer, "petition join-code", {"code": code})
+        join = JOIN.search(text_of(opened.original))
+        assert join
+        await vilnius.act.run(
+            vilnius.organizer, "petition follow", {"code": code, "join-code": join.group(1)}
+        )
+        for m in (world.anna, world.ben):
+            await owner.run(m, "petition sign", {"code": code})
+        for n in range(3):
+            signer = emulator.create_member(vilnius.guild, f"v{n}")
+            await vilnius.act.run(signer, "petition sign", {"code": code})
+        assert await total_and_per_server(path, code) == (
+            5,
+            {world.guild.id: 2, vilnius.guild.id: 3},
+        )
+
+        # Vilnius asks Rally to forget it: its members' signatures leave the shared total too.
+        await purge(vilnius.act, vilnius.organizer, vilnius.guild)
+        assert await total_and_per_server(path, code) == (2, {world.guild.id: 2})
+        await owner.run(world.organizer, "leaderboard settings", {"smallest_team": 1})
+        board = await owner.run(world.organizer, "petition partners", {"code": code})
+        assert "Vilnius" not in text_of(board.original) and "Total 2" in text_of(board.original)
+        snap = await snapshot(path)
+        assert not [r for r in snap["petition_partners"] if vilnius.guild.id in r]
+
+        # The owner purges: the petition is gone for every server that followed it.
+        await vilnius.act.run(
+            vilnius.organizer, "petition follow", {"code": code, "join-code": join.group(1)}
+        )
+        await purge(owner, world.organizer, world.guild)
+        late = emulator.create_member(vilnius.guild, "late")
+        gone = await vilnius.act.run(late, "petition sign", {"code": code})
+        assert gone.ephemeral and "no petition with the code" in text_of(gone.original)
+        snap = await snapshot(path)
+        assert all(snap[t] == [] for t in ("petitions", "signatures", "petition_partners"))
