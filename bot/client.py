@@ -34,8 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def extension_names() -> list[str]:
-    """Every module in `cogs/` is an extension with a `setup()`."""
-    return sorted(f"cogs.{info.name}" for info in pkgutil.iter_modules(cogs.__path__))
+    """Every module in `cogs/` is an extension with a `setup()`, except private ones (`_name`):
+    those hold commands another cog includes (`cogs/_coalitions.py` for `/petition`)."""
+    return sorted(
+        f"cogs.{info.name}"
+        for info in pkgutil.iter_modules(cogs.__path__)
+        if not info.name.startswith("_")
+    )
 
 
 def bot_intents() -> discord.Intents:

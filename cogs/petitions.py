@@ -27,6 +27,7 @@ from bot.ui.public_pages import change_visibility
 from bot.ui.share import send_share
 from bot.ui.views import PagerView
 from bot.ui.webhooks import WebhookView, webhook_text
+from cogs._coalitions import CoalitionCommands, shared_petition_codes
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
@@ -43,7 +44,10 @@ PAGE_CHOICES = [
 
 
 class PetitionsCog(
-    commands.GroupCog, group_name="petition", group_description="Petitions: create, sign, share"
+    CoalitionCommands,
+    commands.GroupCog,
+    group_name="petition",
+    group_description="Petitions: create, sign, share",
 ):
     def __init__(self, bot: RallyBot) -> None:
         self.bot = bot
@@ -75,14 +79,16 @@ class PetitionsCog(
         name="show", description="Show a petition with its Sign and Share buttons"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def show(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
         actor, tr = await actor_and_localizer(interaction)
         services = self.bot.services
-        petition = await services.petitions.get(guild_of(interaction), code)
-        organizer = await services.guilds.is_organizer(actor)
+        guild_id = guild_of(interaction)
+        petition = await services.petitions.get_visible(guild_id, code)
+        # A partner's organizers do not manage the owner's petition: no organizer buttons there.
+        organizer = petition.guild_id == guild_id and await services.guilds.is_organizer(actor)
         await interaction.response.send_message(
             embed=petition_embed(tr, petition),
             view=petition_view(tr, petition, organizer=organizer),
@@ -93,7 +99,7 @@ class PetitionsCog(
                 ShownAt(
                     message.id,
                     petition.id,
-                    petition.guild_id,
+                    guild_id,
                     interaction.channel_id,
                     organizer,
                     tr.language,
@@ -104,19 +110,19 @@ class PetitionsCog(
     @app_commands.describe(
         code=CODE, referral="The invite code of the volunteer who asked you to sign, like ANNA7"
     )
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def sign(
         self,
         interaction: discord.Interaction[RallyBot],
         code: app_commands.Range[str, 1, 100],
         referral: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await sign_and_reply(interaction, petition.id, referral)
 
     @app_commands.command(name="withdraw", description="Take back your signature")
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def withdraw(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -129,7 +135,7 @@ class PetitionsCog(
         name="share", description="A share card, links and text to spread a petition"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def share(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
@@ -142,7 +148,7 @@ class PetitionsCog(
     )
     @app_commands.describe(code=CODE, paper="Paper size: A4 (most of the world) or US Letter")
     @app_commands.choices(paper=PAPERS)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def flyer(
         self,
         interaction: discord.Interaction[RallyBot],
@@ -151,7 +157,7 @@ class PetitionsCog(
     ) -> None:
         _, tr = await actor_and_localizer(interaction)
         size = Paper(paper.value) if paper else Paper.A4
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await interaction.response.defer(ephemeral=True, thinking=True)
         pdf = await self.bot.services.images.flyer(petition.guild_id, petition.code, paper=size)
         await interaction.followup.send(
@@ -164,11 +170,11 @@ class PetitionsCog(
         name="chart", description="Signatures over time, with the goal and milestones"
     )
     @app_commands.describe(code=CODE)
-    @app_commands.autocomplete(code=petition_codes)
+    @app_commands.autocomplete(code=shared_petition_codes)
     async def chart(
         self, interaction: discord.Interaction[RallyBot], code: app_commands.Range[str, 1, 100]
     ) -> None:
-        petition = await self.bot.services.petitions.get(guild_of(interaction), code)
+        petition = await self.bot.services.petitions.get_visible(guild_of(interaction), code)
         await interaction.response.defer(ephemeral=True, thinking=True)
         png = await self.bot.services.images.chart(petition.guild_id, petition.code)
         embed = discord.Embed(title=petition.title[:256], colour=discord.Colour(0xC8102E))

@@ -8,7 +8,8 @@ from datetime import datetime
 from bot.db.database import Connection
 from bot.domain.clock import to_text
 
-#: Only the newest messages of a petition are kept fresh; older ones keep their last count.
+#: Only the newest messages of a petition in each server are kept fresh; older ones keep their
+#: last count.
 KEEP_FRESH = 5
 
 
@@ -40,10 +41,12 @@ async def remember(conn: Connection, shown: ShownAt, now: datetime) -> None:
 
 
 async def newest(conn: Connection, petition_id: int) -> list[ShownAt]:
+    """The newest messages of the petition in each server that shows it (a coalition's
+    partners too): one busy server does not leave the others' messages stale."""
     rows = await conn.fetchall(
-        "SELECT message_id, petition_id, guild_id, channel_id, with_manage, language "
-        "FROM petition_messages "
-        "WHERE petition_id = ? ORDER BY message_id DESC LIMIT ?",
+        "SELECT message_id, petition_id, guild_id, channel_id, with_manage, language FROM "
+        "(SELECT *, ROW_NUMBER() OVER (PARTITION BY guild_id ORDER BY message_id DESC) AS n "
+        " FROM petition_messages WHERE petition_id = ?) WHERE n <= ? ORDER BY message_id DESC",
         (petition_id, KEEP_FRESH),
     )
     return [ShownAt(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]

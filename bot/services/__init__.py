@@ -8,6 +8,7 @@ from bot.db import Database
 from bot.domain.abuse import AbuseLimits
 from bot.domain.clock import Clock, utcnow
 from bot.services.admin import AdminService
+from bot.services.coalitions import CoalitionService
 from bot.services.cooldowns import Cooldowns
 from bot.services.drives import DriveService
 from bot.services.exports import ExportService
@@ -45,6 +46,7 @@ class Services:
     admin: AdminService
     public_pages: PublicPageService
     reviews: ReviewService
+    coalitions: CoalitionService
 
     @classmethod
     def build(
@@ -77,4 +79,5 @@ class Services:
             admin=AdminService(db, guilds, running, clock),
             public_pages=pages,
             reviews=ReviewService(db, clock),
+            coalitions=CoalitionService(db, clock),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.db import Database, purge
+from bot.db import Database, coalitions, purge
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import NotAManager
@@ -33,6 +33,8 @@ class AdminService:
         """Delete every row of this server, in one transaction (all or nothing)."""
         guild_id = self.check_manager(actor)
         async with self.db.transaction() as conn:
+            # Its members' signatures on partner petitions go with it: off those totals first.
+            await coalitions.release_guild(conn, guild_id)
             deleted = await purge.purge_guild(conn, guild_id)
         self.guilds.forget_cached(guild_id)
         self.running.reset()

@@ -17,7 +17,7 @@ from bot.db.database import Connection
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import PetitionGone
 from bot.domain.petitions import Petition, Status
-from bot.services.lookups import find_petition
+from bot.services.lookups import find_visible_petition
 from bot.services.public_pages import PublicPageService
 from bot.ui.images.cache import RenderCache, RenderKey, count_bucket, fingerprint
 from bot.ui.images.content import Sms, qr_target
@@ -73,7 +73,7 @@ class ImageService:
 
     async def _by_code(self, guild_id: int, raw_code: str) -> _Subject:
         async with self.db.read() as conn:
-            petition = await find_petition(conn, guild_id, raw_code)
+            petition = await find_visible_petition(conn, guild_id, raw_code)
             return await self._subject(conn, petition)
 
     async def _by_id(self, petition_id: int) -> _Subject:

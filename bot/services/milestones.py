@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.db import Database, announcements, audit, guilds, petitions
+from bot.db import Database, announcements, audit, coalitions, guilds, petitions
 from bot.db.announcements import Announcement, MilestoneSettings
 from bot.db.database import Connection
 from bot.domain.actors import Actor
@@ -37,8 +37,34 @@ async def queue_crossings(
     """Queue the announcements a count change calls for; return the new outbox ids."""
     if goal_change is None and not rungs_between(old_total, new_total, petition.milestone_ladder):
         return []  # the common case under a surge: no rung here, no queries
-    guild_id = petition.guild_id
+    queued = await _queue_for(
+        conn, petition, petition.guild_id, old_total, new_total, goal_change, now, owner=True
+    )
+    for guild_id in await coalitions.following_guilds(conn, petition.id):
+        queued += await _queue_for(
+            conn, petition, guild_id, old_total, new_total, goal_change, now, owner=False
+        )
+    return queued
+
+
+async def _queue_for(
+    conn: Connection,
+    petition: Petition,
+    guild_id: int,
+    old_total: int,
+    new_total: int,
+    goal_change: GoalChange | None,
+    now: datetime,
+    *,
+    owner: bool,
+) -> list[int]:
+    """One server's announcements of the crossings, each rung once per server (its own
+    `announce_each`, channel and, when sent, language). A partner server is told only when it
+    configured a channel; the owner falls back to the server's system channel."""
     config = await announcements.settings(conn, guild_id)
+    channel_id = config.channel_id or (await guilds.get(conn, guild_id)).announcement_channel_id
+    if channel_id is None and not owner:
+        return []
     found = crossings(
         highest_announced=await announcements.highest_milestone(conn, guild_id, petition.id),
         old_total=old_total,
@@ -47,9 +73,6 @@ async def queue_crossings(
         announce_each=config.announce_each,
         goal_change=goal_change,
     )
-    if not found:
-        return []
-    channel_id = config.channel_id or (await guilds.get(conn, guild_id)).announcement_channel_id
     queued = []
     for crossing in found:
         new_id = await announcements.add(

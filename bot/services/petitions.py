@@ -32,9 +32,10 @@ from bot.domain.petitions import (
     parse_external_count,
 )
 from bot.i18n import N_, Lazy
+from bot.services.coalitions import signable
 from bot.services.cooldowns import Cooldowns
 from bot.services.guilds import require_guild, require_organizer
-from bot.services.lookups import find_petition
+from bot.services.lookups import find_petition, find_visible_petition
 from bot.services.milestones import queue_crossings
 from bot.services.referrals import DriveNews, RunningDrives, after_signing, parse_referral, resolve
 from bot.services.reviews import hold_if_flagged
@@ -102,6 +103,11 @@ class PetitionService:
     async def get(self, guild_id: int, raw_code: str) -> Petition:
         async with self.db.read() as conn:
             return await self._find(conn, guild_id, raw_code)
+
+    async def get_visible(self, guild_id: int, raw_code: str) -> Petition:
+        """A petition this server owns or follows (members of partners show and sign it)."""
+        async with self.db.read() as conn:
+            return await find_visible_petition(conn, guild_id, raw_code)
 
     async def get_by_id(self, petition_id: int) -> Petition:
         """A petition by id, for buttons; `PetitionGone` when it was deleted."""
@@ -313,7 +319,7 @@ class PetitionService:
         code = parse_referral(referral)
 
         async def signing(conn: Connection) -> SignResult:
-            petition = await self._owned(conn, actor, petition_id)
+            petition = await signable(conn, actor, petition_id)  # the owner's or a partner's
             signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
             earlier = await signatures.of_signer(conn, petition.id, signer_id)
             if earlier is not None:
@@ -330,6 +336,7 @@ class PetitionService:
                 conn,
                 self.limits,
                 petition,
+                guild_id=actor.guild_id or petition.guild_id,
                 user_id=actor.user_id,
                 signer_id=signer_id,
                 drive_id=window.drive_id if window else None,
@@ -391,12 +398,14 @@ class PetitionService:
     async def sign_by_code(
         self, actor: Actor, raw_code: str, referral: str | None = None
     ) -> SignResult:
-        petition = await self.get(require_guild(actor), raw_code)
+        petition = await self.get_visible(require_guild(actor), raw_code)
         return await self.sign(actor, petition.id, referral)
 
     async def withdraw(self, actor: Actor, raw_code: str) -> Petition:
         async with self.db.transaction() as conn:
-            petition = await self._find(conn, require_guild(actor), raw_code)
+            petition = await find_visible_petition(
+                conn, require_guild(actor), raw_code, formerly=True
+            )
             signer_id = await signers.for_user(conn, actor.user_id)
             row = (
                 None

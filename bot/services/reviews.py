@@ -54,6 +54,7 @@ async def hold_if_flagged(
     limits: AbuseLimits,
     petition: Petition,
     *,
+    guild_id: int,
     user_id: int,
     signer_id: int,
     drive_id: int | None,
@@ -61,6 +62,9 @@ async def hold_if_flagged(
     now: datetime,
 ) -> Held | None:
     """Hold the member's signature for review when the rules say so; None: count it as usual.
+
+    `guild_id` is the server the member signed from: with a coalition, a partner's organizers
+    review their own members, and the owner's never see who signed elsewhere.
 
     The burst query runs only for young accounts, so an ordinary signature costs nothing more.
     """
@@ -76,7 +80,7 @@ async def hold_if_flagged(
         conn,
         petition_id=petition.id,
         signer_id=signer_id,
-        guild_id=petition.guild_id,
+        guild_id=guild_id,
         drive_id=drive_id,
         referral_code_id=referral_code_id,
         reason=reason,
@@ -84,11 +88,11 @@ async def hold_if_flagged(
         now=now,
     )
     queued: list[int] = []
-    channel_id = (await guilds.get(conn, petition.guild_id)).organizers_channel_id
+    channel_id = (await guilds.get(conn, guild_id)).organizers_channel_id
     if channel_id is not None:
         report = await announcements.add(
             conn,
-            guild_id=petition.guild_id,
+            guild_id=guild_id,
             petition_id=petition.id,
             kind=REVIEW_KIND,
             threshold=None,

@@ -194,3 +194,38 @@ async def test_pins_and_history(
     assert emulator.messages(world.channel.id)[1].edited_at is not None
     await second.delete()
     assert [m.content for m in emulator.messages(world.channel.id)] == ["one"]
+
+
+async def test_one_user_in_three_guilds_is_one_account_with_a_member_in_each(
+    emulator: DiscordEmulator, world: World, test_bot: EmuTestBot
+) -> None:
+    guilds = [emulator.create_guild(name) for name in ("Vilnius", "Warsaw")]
+    channels = [emulator.create_channel(g, "general") for g in guilds]
+    role = emulator.create_role(guilds[0], "Organizers")
+    members = [
+        emulator.join_guild(guilds[0], world.anna.user, roles=[role]),
+        emulator.join_guild(guilds[1], world.anna.user),
+    ]
+    assert {m.id for m in members} == {world.anna.id}
+    assert members[0].roles == [role.id] and world.anna.roles == []
+    with pytest.raises(ValueError, match="already a member"):
+        emulator.join_guild(guilds[1], world.anna.user)
+
+    seen: list[tuple[int, int | None, list[int]]] = []
+
+    async def record(interaction: discord.Interaction) -> None:
+        assert isinstance(interaction.user, discord.Member)
+        seen.append(
+            (interaction.user.id, interaction.guild_id, [r.id for r in interaction.user.roles])
+        )
+
+    test_bot.add_listener(record, "on_interaction")
+    for member, channel in [(world.anna, world.channel), *zip(members, channels, strict=True)]:
+        it = await emulator.run_command(member, channel, "petition sign", {"code": "PMFZYI"})
+        await it.response()
+    assert [(u, g) for u, g, _ in seen] == [
+        (world.anna.id, world.guild.id),
+        (world.anna.id, guilds[0].id),
+        (world.anna.id, guilds[1].id),
+    ]
+    assert role.id in seen[1][2] and role.id not in seen[2][2]

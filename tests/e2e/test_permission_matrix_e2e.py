@@ -31,6 +31,13 @@ COMMANDS: list[tuple[str, str]] = [
     ("milestones setup", "organizer"),
     ("review list", "organizer"),
     ("setup configure", "manager"),
+    ("petition follow", "organizer"),
+    ("petition unfollow", "organizer"),
+    ("petition partners", "organizer"),
+    ("petition join-code", "organizer"),
+    ("petition remove-partner", "organizer"),
+    ("petition drop-partner", "organizer"),
+    ("admin purge", "manager"),
 ]
 
 
@@ -42,6 +49,9 @@ def options(command: str, code: str) -> dict[str, Any]:
         "setup configure": {"language": "uk"},
         "petition create": {},
         "review list": {},
+        "petition follow": {"code": code, "join-code": "AAAA-BBBB-CCCC"},
+        "petition remove-partner": {"code": code, "server": "1"},
+        "admin purge": {},
     }.get(command, {"code": code})
 
 

@@ -243,7 +243,17 @@ class DiscordEmulator(MemberActions):
         member = Member(
             guild.id, user, [r.id for r in roles or []], nick, permissions_override=permissions
         )
-        guild.members[user.id] = member
+        return self._add_member(guild, member)
+
+    def join_guild(self, guild: Guild, user: User, *, roles: list[Role] | None = None) -> Member:
+        """An existing user joins another server too: one account, a member in each (Discord's
+        own model: one user id, a member object per guild with its own roles and nickname)."""
+        if user.id in guild.members:
+            raise ValueError(f"user {user.id} is already a member of guild {guild.id}")
+        return self._add_member(guild, Member(guild.id, user, [r.id for r in roles or []]))
+
+    def _add_member(self, guild: Guild, member: Member) -> Member:
+        guild.members[member.user.id] = member
         data = {**member.to_json(), "guild_id": str(guild.id)}
         self.gateway.dispatch("GUILD_MEMBER_ADD", data, guild_id=guild.id)
         return member
