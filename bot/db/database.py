@@ -349,12 +349,18 @@ class Database:
 
         Same lock as `transaction()`, so the two never interleave. Cancellation-safe: once the
         body is handed to the thread it runs to COMMIT or ROLLBACK whatever happens to the
-        awaiting task, which waits for that and then re-raises. The body runs off the event
+        awaiting task, which waits for that and then re-raises. A full disk becomes
+        `StorageFull`, as in `transaction()`. The body runs off the event
         loop's thread: whatever it touches besides `conn` must be safe to use from there.
         """
         conn = self._require()
         async with self._lock:
-            return await _to_completion(_on_thread(conn, lambda raw: _transact(raw, body)))
+            try:
+                return await _to_completion(_on_thread(conn, lambda raw: _transact(raw, body)))
+            except sqlite3.OperationalError as exc:
+                if is_storage_full(exc):  # rolled back by `_transact`, as in `transaction()`
+                    raise StorageFull() from exc
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:
