@@ -3,12 +3,14 @@ that change nothing, removal, the two-sided drop, purges and the counters the tr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.db import Database, coalitions, drives, leaderboards
 from bot.db.database import load_migrations
+from bot.domain.abuse import NotPending, snowflake_floor
 from bot.domain.actors import Actor
 from bot.domain.coalitions import (
     AlreadyDropped,
@@ -425,4 +427,30 @@ async def test_a_member_can_take_back_a_signature_given_from_a_former_partner(
     assert (await services.petitions.get(OWNER, code)).total == 0
     with pytest.raises(PetitionNotFound):  # a server that never followed finds nothing
         await services.petitions.withdraw(member(92, 4004), code)
+    await counters_exact(db)
+
+
+async def test_a_partners_held_signature_is_reviewed_by_that_partner_only(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    """A new account signing from a partner server is held for the partner's organizers: the
+    owner's organizers never see who signed elsewhere, and accepting counts it for the partner."""
+    code, _ = await coalition(services)
+    await services.guilds.update(organizer(), review_channel_id=701)
+    await services.guilds.update(organizer(9, B), review_channel_id=702)
+    newcomer = snowflake_floor(clock.now - timedelta(hours=5)) | 1
+    result = await services.petitions.sign_by_code(member(newcomer, B), code)
+    assert result.held
+    async with db.read() as conn:
+        reports = await conn.fetchall("SELECT guild_id, channel_id FROM announcements")
+    assert [tuple(r) for r in reports] == [(B, 702)]
+    assert (await services.reviews.pending(organizer()))[1] == 0
+    held, waiting = await services.reviews.pending(organizer(9, B))
+    assert waiting == 1
+    with pytest.raises(NotPending):  # the owner cannot decide a partner's member's signature
+        await services.reviews.decide(organizer(), held[0].signature_id, accept=True)
+    decided = await services.reviews.decide(organizer(9, B), held[0].signature_id, accept=True)
+    assert decided.petition.total == 1
+    await services.leaderboards.configure(organizer(), min_group=1)
+    assert counts(await services.coalitions.standings(organizer(), code)) == {B: 1}
     await counters_exact(db)
