@@ -21,6 +21,7 @@ from discord.http import Route
 from bot.sandbox.emulator import Channel, DiscordEmulator, Guild, Member, Role
 from bot.sandbox.emulator.harness import running_client
 from bot.sandbox.emulator.state import ADMINISTRATOR
+from tests.e2e.rally_process import reap
 
 
 @dataclass
@@ -186,6 +187,12 @@ def build_world(emu: DiscordEmulator) -> World:
         anna=emu.create_member(guild, "anna"),
         ben=emu.create_member(guild, "ben", locale="de"),
     )
+
+
+@pytest.fixture(autouse=True)
+async def _no_bot_outlives_its_test() -> AsyncIterator[None]:
+    yield
+    await reap()
 
 
 @pytest.fixture

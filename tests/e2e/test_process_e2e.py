@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from bot.sandbox.emulator import DiscordEmulator
 from tests.e2e.conftest import World
 from tests.e2e.rally_harness import Act, running_rally, text_of
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-async def spawn(
-    emu: DiscordEmulator, tmp_path: Path, token: str, *args: str
-) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD"))}
-    env.update(
-        DISCORD_TOKEN=token,
-        DISCORD_API_URL=emu.api_base,
-        DISCORD_GATEWAY_URL=emu.gateway_url,
-        DATABASE_PATH=str(tmp_path / "rally.db"),
-        PYTHONPATH=str(ROOT),
-        PYTHONWARNINGS="default",
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-X", "dev", "-m", "bot", *args,
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+from tests.e2e.rally_process import spawn
 
 
 async def test_process_serves_then_stops_cleanly_on_sigterm(

@@ -16,8 +16,8 @@ from bot.db import Database
 from bot.sandbox.emulator import DiscordEmulator, Interaction, InteractionFailed, Member
 from tests.e2e.conftest import World, build_world
 from tests.e2e.rally_harness import Act, running_rally, text_of
+from tests.e2e.rally_process import spawn
 from tests.e2e.test_milestones_e2e import rungs
-from tests.e2e.test_process_e2e import spawn
 from tests.reliability_figures import record
 
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
