@@ -9,8 +9,8 @@ from datetime import datetime
 from bot.db import Database, audit, drives, petition_messages, petitions, signatures, signers
 from bot.db.database import Connection
 from bot.db.petition_messages import ShownAt
-from bot.db.signatures import DuplicateSignature, SignatureRow
-from bot.domain.abuse import AbuseLimits, Action, AwaitingReview, NotCounted
+from bot.db.signatures import DuplicateSignature
+from bot.domain.abuse import AbuseLimits, Action
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import (
@@ -38,7 +38,7 @@ from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition, find_visible_petition
 from bot.services.milestones import queue_crossings
 from bot.services.referrals import DriveNews, RunningDrives, after_signing, parse_referral, resolve
-from bot.services.reviews import hold_if_flagged
+from bot.services.reviews import hold_if_flagged, refuse_again
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -323,7 +323,7 @@ class PetitionService:
             signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
             earlier = await signatures.of_signer(conn, petition.id, signer_id)
             if earlier is not None:
-                _refuse_again(petition, earlier)
+                refuse_again(petition, earlier)
             self.cooldowns.check(Action.SIGN, actor.user_id)  # after: a double click is told why
             if not petition.is_open:
                 raise PetitionClosed(title=petition.title)
@@ -420,15 +420,6 @@ class PetitionService:
             updated = await petitions.by_id(conn, petition.id)
         assert updated is not None
         return updated
-
-
-def _refuse_again(petition: Petition, earlier: SignatureRow) -> None:
-    """The member has a signature on the petition: say kindly what became of it."""
-    if earlier.status == "pending":
-        raise AwaitingReview(title=petition.title)
-    if earlier.status == "rejected":
-        raise NotCounted(title=petition.title)
-    raise AlreadySigned(title=petition.title, date=earlier.signed_at)
 
 
 STATUS_WORDS = {Status.OPEN: N_("open"), Status.CLOSED: N_("closed"), Status.DELETED: N_("deleted")}

@@ -19,9 +19,18 @@ from bot.db import drives as drives_db
 from bot.db.database import Connection
 from bot.db.drives import ReferralMatch
 from bot.db.holds import Hold
-from bot.domain.abuse import AbuseLimits, NotPending, account_created_at, hold_reason
+from bot.db.signatures import SignatureRow
+from bot.domain.abuse import (
+    AbuseLimits,
+    AwaitingReview,
+    NotCounted,
+    NotPending,
+    account_created_at,
+    hold_reason,
+)
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
+from bot.domain.errors import AlreadySigned
 from bot.domain.petitions import GoalChange, Petition
 from bot.services.counting import after_count
 from bot.services.guilds import require_organizer
@@ -122,6 +131,15 @@ async def _drive_news(conn: Connection, petition: Petition, hold: Hold, now: dat
         conn, petition, drive.window(), referred, user_id=hold.user_id or 0, now=now
     )
     return news.announcements
+
+
+def refuse_again(petition: Petition, earlier: SignatureRow) -> None:
+    """The member already has a signature on the petition: say kindly what became of it."""
+    if earlier.status == "pending":
+        raise AwaitingReview(title=petition.title)
+    if earlier.status == "rejected":
+        raise NotCounted(title=petition.title)
+    raise AlreadySigned(title=petition.title, date=earlier.signed_at)
 
 
 class ReviewService:

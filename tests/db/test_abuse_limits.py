@@ -148,6 +148,18 @@ async def test_a_burst_of_young_accounts_is_held_after_the_fifth(
     assert (await services.petitions.get_by_id(p.id)).total == 7
 
 
+async def test_a_concurrent_burst_counts_exactly_five(
+    services: Services, db: Database, clock: FakeClock
+) -> None:
+    p = await petition(services)
+    results = await asyncio.gather(
+        *(services.petitions.sign(member(account(clock, YOUNG)), p.id) for _ in range(20))
+    )
+    assert sum(1 for r in results if not r.held) == 5
+    assert (await services.petitions.get_by_id(p.id)).total == 5
+    assert (await state(db, p))["holds"] == [("burst",)] * 15
+
+
 # -- deciding ------------------------------------------------------------------------------------
 async def test_accept_counts_it_through_the_counting_path_and_announces_once(
     services: Services, db: Database, clock: FakeClock

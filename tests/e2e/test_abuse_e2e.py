@@ -159,3 +159,24 @@ async def test_signing_again_within_the_cooldown_is_refused_kindly(
         # another member is not held up by anna's cooldown
         other = await act.run(world.ben, "petition sign", {"code": second})
         assert "You're signer #1" in text_of(other.original)
+
+
+async def test_a_held_signature_can_be_withdrawn_and_its_report_then_changes_nothing(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    news = emulator.create_channel(world.guild, "news")
+    review = emulator.create_channel(world.guild, "organizers")
+    newbie = emulator.create_member(world.guild, "newbie")
+    path = tmp_path / "r.db"
+    async with running_rally(emulator, path, **LIMITS) as bot:
+        act = Act(emulator, world.channel)
+        code = await prepare(act, world, news, review)
+        await act.run(newbie, "petition sign", {"code": code})
+        report = await report_in(emulator, review)
+        withdrawn = await act.run(newbie, "petition withdraw", {"code": code})
+        assert withdrawn.ephemeral and "was withdrawn" in text_of(withdrawn.original)
+        before = await counts(path)
+        accept_id = next(c for c in buttons(report) if c.startswith("rally:hold:accept:"))
+        late = await act.click(world.organizer, report, accept_id)
+        assert late.ephemeral and "no longer waiting for review" in text_of(late.original)
+        assert await counts(path) == before and await total(bot, world, code) == 0

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,13 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
     emulator: DiscordEmulator, world: World, tmp_path: Path
 ) -> None:
     news = emulator.create_channel(world.guild, "news")
-    members = [emulator.create_member(world.guild, f"m{n}") for n in range(400)]
+    # Established accounts: the process runs with the default abuse limits, which hold the
+    # signatures of accounts made minutes ago for review (tests/e2e/test_abuse_e2e.py).
+    since = datetime.now(UTC) - timedelta(days=400)
+    members = [
+        emulator.create_member(world.guild, f"m{n}", created_at=since + timedelta(seconds=n))
+        for n in range(400)
+    ]
     path = tmp_path / "rally.db"
     extra = {"LIVE_REFRESH_SECONDS": "0.1", "OUTBOX_POLL_SECONDS": "0.1"}
     os.environ.update(extra)
