@@ -93,8 +93,11 @@ class PublicPageService:
         return self.page_url(petition.code)
 
     async def share_url(self, petition: Petition) -> str | None:
-        async with self.db.read() as conn:
-            return await self.link_in(conn, petition)
+        """`link_in` for a Share click: from the page cache, so a surge of clicks adds no reads
+        (and none at all without a public address)."""
+        if self.base_url is None or await self.find(petition.code) is None:
+            return None
+        return self.page_url(petition.code)
 
     # -- the page ----------------------------------------------------------------------------
     async def find(self, raw_code: str) -> PublicPetition | None:

@@ -216,6 +216,7 @@ async def test_figures_are_counts_per_day_and_nothing_personal(
     async with http.get(f"{server.url}/p/{petition.code}.json") as response:
         assert response.status == 200 and response.content_type == "application/json"
         assert response.headers["ETag"]
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
         data = await response.json()
     assert data == {
         "code": petition.code,

@@ -127,8 +127,8 @@ async def test_the_public_page_in_chromium(
                 " return i && i.complete && [i.naturalWidth, i.naturalHeight]",
             )
             assert size == [1200, 675]
-            # screenshots: the page fits a phone (no sideways scrolling) and a desktop
-            for width in (375, 1280):
+            # screenshots: the page fits the narrowest phones (no sideways scrolling) and a desktop
+            for width in (320, 375, 1280):
                 path = shots / f"petition-{width}px.png"
                 sizes = await in_browser(browser, "screenshot", page, width, path)
                 assert isinstance(sizes, dict)
