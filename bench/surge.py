@@ -135,6 +135,12 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def until_answered(
     emu: DiscordEmulator, member: Member, message: Message, custom_id: str
 ) -> None:
@@ -180,6 +186,12 @@ class Surge:
     seconds: float
     latencies: list[float]
     failed: int  # not answered within the emulator's deadline ("This interaction failed")
+    cpu_seconds: float = math.nan  # the bot process's CPU time (all threads) during the surge
+
+    @property
+    def per_cpu_second(self) -> float:
+        """Interactions per second of the bot's CPU: what one idle core would sustain."""
+        return self.members / self.cpu_seconds if self.cpu_seconds > 0 else math.nan
 
     @property
     def throughput(self) -> float:
@@ -335,13 +347,17 @@ async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Resul
         _, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
         custom_id = f"rally:sign:{petition_id}"
 
-        async with bot_process(emu, FLOOR, path, workdir / f"{path.stem}-floor.log"):
+        async with bot_process(emu, FLOOR, path, workdir / f"{path.stem}-floor.log") as proc:
             await until_answered(emu, organizer, page, custom_id)
+            before = cpu_seconds(proc.pid)
             floor = await surge(emu, members, page, custom_id, rate=rate)
+            floor.cpu_seconds = cpu_seconds(proc.pid) - before
 
-        async with bot_process(emu, RALLY, path, workdir / f"{path.stem}-rally.log"):
+        async with bot_process(emu, RALLY, path, workdir / f"{path.stem}-rally.log") as proc:
             await until_answered(emu, organizer, page, f"rally:letter:{petition_id}")
+            before = cpu_seconds(proc.pid)
             rally = await surge(emu, members, page, custom_id, rate=rate)
+            rally.cpu_seconds = cpu_seconds(proc.pid) - before
             expected = [f"🎉 {r:,} signatures!" for r in rungs_between(0, n, None)]
             posted = await settled_announcements(emu, news, len(expected))
         final = await total_of(path, petition_id)
@@ -376,6 +392,19 @@ def rows_for(result: Result) -> list[Row]:
                 "ok": ratio is not None and ratio >= THROUGHPUT_GOAL,
             }
         )
+    ratio = _ratio(rally.per_cpu_second, floor.per_cpu_second)
+    rows.append(
+        {
+            "name": name,
+            "figure": "interactions per CPU-second",
+            "value": round(rally.per_cpu_second, 1),
+            "unit": "/s",
+            "floor": round(floor.per_cpu_second, 1),
+            "ratio": ratio,
+            "goal": "",
+            "ok": None,
+        }
+    )
     for q in (50, 95, 99):
         value, base = rally.percentile_ms(q), floor.percentile_ms(q)
         goal = f"< {P99_GOAL_MS:.0f} ms" if q == 99 and n == P99_GOAL_AT else ""
