@@ -6,26 +6,39 @@ a lock. One connection means one writer; an `asyncio.Lock` keeps tasks from inte
 statements inside each other's transactions.
 
 `transaction()` hands its body a `Connection` whose every call is one hop to aiosqlite's thread.
-`run_transaction(body)` runs a whole transaction as one hop instead: the body runs *on* that
-thread with a `Connection` that calls sqlite3 directly and never suspends (see its docstring).
+`run_transaction(body)` runs a whole transaction as one hop instead, and concurrent ones share
+that hop and its COMMIT (`bot/db/one_hop.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 import aiosqlite
 
+from bot.db.connection import Connection, Params, ThreadConnection
+from bot.db.one_hop import BodySuspended, GroupCommit, TransactionBody, to_completion
 from bot.domain.errors import StorageFull
+
+__all__ = [
+    "BodySuspended",
+    "Connection",
+    "Database",
+    "DatabaseError",
+    "MigrationError",
+    "Params",
+    "ThreadConnection",
+    "TransactionBody",
+    "load_migrations",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +48,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 #: B-trees no longer fit past ~100,000 signers and every insert re-reads and spills pages. The
 #: cache grows only as pages are used, so a small database stays small in memory.
 CACHE_KIB = 64 * 1024
-Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
 
@@ -45,11 +57,6 @@ class DatabaseError(Exception):
 
 class MigrationError(DatabaseError):
     """A migration failed; the database was left as it was."""
-
-
-class BodySuspended(RuntimeError):
-    """A `run_transaction` body awaited something that really suspends (a sleep, a future, a
-    network call): it cannot run on the database thread. The transaction was rolled back."""
 
 
 def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, str]]:
@@ -63,17 +70,6 @@ def load_migrations(package: str = "bot.db.migrations") -> list[tuple[int, str, 
     if numbers != list(range(1, len(numbers) + 1)):
         raise MigrationError(f"migrations are not numbered 1..N without gaps: {numbers}")
     return found
-
-
-async def _to_completion(step: Awaitable[T]) -> T:
-    """Await `step` to its end even if this task is cancelled meanwhile (then re-raise)."""
-    task = asyncio.ensure_future(step)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await task
-        raise
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -94,127 +90,6 @@ def is_storage_full(exc: BaseException) -> bool:
     )
 
 
-class Connection:
-    """What a transaction may do: thin typed wrappers over the aiosqlite connection.
-
-    Each call is one hop to aiosqlite's thread (`execute_fetchall`/`execute_insert`): under a
-    surge, hops — not SQLite — are what a transaction spends its time on.
-    """
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; for an INSERT return the new row id (else 0)."""
-        if sql.lstrip()[:6].upper() == "INSERT":
-            row = await self._conn.execute_insert(sql, params)
-            return int(row[0]) if row and row[0] is not None else 0
-        await self._conn.execute_fetchall(sql, params)
-        return 0
-
-    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
-        cursor = await self._conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
-        for row in rows:
-            return row
-        return None
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
-
-class ThreadConnection(Connection):
-    """A `Connection` for a body that runs on aiosqlite's own thread (`run_transaction`).
-
-    The methods keep their async signatures, so repository functions take either kind, but each
-    calls sqlite3 synchronously and returns without ever suspending. The results are those of
-    `Connection`: an INSERT returns `last_insert_rowid()` exactly as aiosqlite's
-    `execute_insert` does.
-    """
-
-    def __init__(self, raw: sqlite3.Connection) -> None:
-        self._raw = raw
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        cursor = self._raw.execute(sql, params)
-        try:
-            if sql.lstrip()[:6].upper() == "INSERT":
-                cursor.execute("SELECT last_insert_rowid()")
-                row = cursor.fetchone()
-                return int(row[0]) if row and row[0] is not None else 0
-            cursor.fetchall()
-            return 0
-        finally:
-            cursor.close()
-
-    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
-        cursor = self._raw.execute(sql, params)
-        count = cursor.rowcount
-        cursor.close()
-        return count
-
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        self._raw.executemany(sql, rows).close()
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        for row in self._raw.execute(sql, params).fetchall():
-            return row  # type: ignore[no-any-return]
-        return None
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return self._raw.execute(sql, params).fetchall()
-
-
-TransactionBody = Callable[[Connection], Coroutine[Any, Any, T]]
-
-
-def _without_suspending(step: Coroutine[Any, Any, T]) -> T:
-    """Drive a coroutine to its end in one `send`; `BodySuspended` if it ever yields."""
-    try:
-        yielded = step.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    step.close()
-    raise BodySuspended(
-        "a run_transaction body awaited something that suspends "
-        f"({type(yielded).__name__}); only its Connection may be awaited"
-    )
-
-
-def _on_thread(conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> Awaitable[T]:
-    """Run `work(sqlite3 connection)` on aiosqlite's worker thread, queued after every call
-    already sent. aiosqlite has no public API for this: `_execute` queues a callable for its
-    thread and `_conn` is the sqlite3 connection that thread owns (aiosqlite is pinned to a
-    minor version in pyproject.toml; tests/db/test_run_transaction.py covers this use)."""
-    submit = cast(Callable[[Callable[[], T]], Awaitable[T]], conn._execute)
-    return submit(lambda: work(conn._conn))
-
-
-def _transact(raw: sqlite3.Connection, body: TransactionBody[T]) -> T:
-    """On aiosqlite's thread: BEGIN IMMEDIATE, the body, COMMIT — or ROLLBACK on any error."""
-    raw.execute("BEGIN IMMEDIATE")
-    try:
-        result = _without_suspending(body(ThreadConnection(raw)))
-        raw.execute("COMMIT")
-    except BaseException:
-        if raw.in_transaction:
-            raw.execute("ROLLBACK")
-        raise
-    return result
-
-
 class Database:
     """Owns the connection. `open()` checks the file, sets PRAGMAs and applies migrations."""
 
@@ -223,6 +98,7 @@ class Database:
         self.busy_timeout_ms = busy_timeout_ms
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._group = GroupCommit(self._lock)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def open(self, *, migrate: bool = True) -> None:
@@ -321,46 +197,44 @@ class Database:
         conn = self._require()
         async with self._lock:
             try:
-                await _to_completion(conn.execute("BEGIN IMMEDIATE"))
+                await to_completion(conn.execute("BEGIN IMMEDIATE"))
             except asyncio.CancelledError:
                 if conn.in_transaction:
-                    await _to_completion(conn.execute("ROLLBACK"))
+                    await to_completion(conn.execute("ROLLBACK"))
                 raise
             try:
                 yield Connection(conn)
-                await _to_completion(conn.execute("COMMIT"))
+                await to_completion(conn.execute("COMMIT"))
             except BaseException as exc:
                 if conn.in_transaction:
-                    await _to_completion(conn.execute("ROLLBACK"))
+                    await to_completion(conn.execute("ROLLBACK"))
                 if is_storage_full(exc):
                     raise StorageFull() from exc
                 raise
 
     async def run_transaction(self, body: TransactionBody[T]) -> T:
-        """Run `body(conn)` as one write transaction in ONE hop to aiosqlite's thread.
+        """Run `body(conn)` as one write transaction, in one hop to aiosqlite's thread.
 
         The body is an `async def` that awaits only its `conn` (a `ThreadConnection`) and
         synchronous code; it runs on the database thread, driven to its end without the event
-        loop, so a transaction of ten statements costs one hand-over instead of ten — under a
-        surge the hand-overs, each waiting for the loop, are what holding the lock costs. It
-        commits when the body returns and rolls back when it raises (the error reaches the
-        caller). A body that awaits anything that suspends is stopped, rolled back and reported
-        as `BodySuspended`.
+        loop. Bodies that wait at the same time share the hop and the COMMIT, each in its own
+        SAVEPOINT (`bot/db/one_hop.py`). It commits when the body returns and rolls back the
+        body's writes when it raises (the error reaches the caller); if the group's COMMIT
+        fails, every caller of the group gets that error. A body that awaits anything that
+        suspends is stopped, rolled back and reported as `BodySuspended`.
 
-        Same lock as `transaction()`, so the two never interleave. Cancellation-safe: once the
-        body is handed to the thread it runs to COMMIT or ROLLBACK whatever happens to the
-        awaiting task, which waits for that and then re-raises. A full disk becomes
-        `StorageFull`, as in `transaction()`. The body runs off the event
-        loop's thread: whatever it touches besides `conn` must be safe to use from there.
+        Same lock as `transaction()`, so the two never interleave. Cancellation-safe: a caller
+        cancelled before its body was handed to the thread changes nothing; once handed over,
+        the body runs whole with its group. A full disk becomes `StorageFull`, as in
+        `transaction()`. The body runs off the event loop's thread: whatever it touches besides
+        `conn` must be safe to use from there.
         """
-        conn = self._require()
-        async with self._lock:
-            try:
-                return await _to_completion(_on_thread(conn, lambda raw: _transact(raw, body)))
-            except sqlite3.OperationalError as exc:
-                if is_storage_full(exc):  # rolled back by `_transact`, as in `transaction()`
-                    raise StorageFull() from exc
-                raise
+        try:
+            return await self._group.run(self._require(), body)
+        except sqlite3.OperationalError as exc:
+            if is_storage_full(exc):  # rolled back, as in `transaction()`
+                raise StorageFull() from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Connection]:

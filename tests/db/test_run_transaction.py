@@ -2,7 +2,8 @@
 
 It commits, rolls back on error, survives cancellation at any point, refuses a body that really
 suspends, gives repository code the same answers as `transaction()`, and never interleaves
-with `transaction()` bodies.
+with `transaction()` bodies. Bodies waiting together share a hop and a COMMIT, each keeping its
+own outcome. And the connection keeps a page cache large enough for bulk counting.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import threading
 
 import pytest
 
-from bot.db import Database
-from bot.db.database import CACHE_KIB, BodySuspended, Connection
+from bot.db import Database, one_hop
+from bot.db.database import CACHE_KIB, BodySuspended, Connection, TransactionBody
 
 
 async def _table(db: Database) -> None:
@@ -218,3 +219,87 @@ async def test_the_connection_keeps_a_page_cache_for_bulk_counting(db: Database)
     async with db.read() as conn:
         assert await conn.fetchval("PRAGMA cache_size") == -CACHE_KIB
         assert await conn.fetchval("PRAGMA temp_store") == 2  # MEMORY
+
+
+async def test_bodies_waiting_together_share_one_hop_and_keep_their_own_outcome(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _table(db)
+    hops: list[int] = []
+    real = one_hop._transact_each
+
+    def counted(raw: sqlite3.Connection, bodies: list[TransactionBody[object]]) -> object:
+        hops.append(len(bodies))
+        return real(raw, bodies)
+
+    monkeypatch.setattr(one_hop, "_transact_each", counted)
+
+    def insert(n: int) -> TransactionBody[int]:
+        async def body(conn: Connection) -> int:
+            await conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+            if n == 7:
+                raise LookupError("seven says no")
+            if n == 8:
+                await asyncio.sleep(0)
+            return n * 10
+
+        return body
+
+    outcomes = await asyncio.gather(
+        *(db.run_transaction(insert(n)) for n in range(1, 41)), return_exceptions=True
+    )
+    assert len(hops) < 40 and sum(hops) == 40  # shared hops, every body once
+    assert isinstance(outcomes[6], LookupError) and isinstance(outcomes[7], BodySuspended)
+    assert [o for i, o in enumerate(outcomes) if i not in (6, 7)] == [
+        n * 10 for n in range(1, 41) if n not in (7, 8)
+    ]
+    async with db.read() as conn:  # the failing bodies' writes alone were rolled back
+        rows = {r[0] for r in await conn.fetchall("SELECT n FROM t")}
+    assert rows == set(range(1, 41)) - {7, 8}
+
+
+async def test_a_caller_cancelled_before_its_group_left_changes_nothing(db: Database) -> None:
+    await _table(db)
+    ran: list[int] = []
+
+    def insert(n: int) -> TransactionBody[None]:
+        async def body(conn: Connection) -> None:
+            ran.append(n)
+            await conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+
+        return body
+
+    async with db.transaction() as conn:  # the group waits for the lock meanwhile
+        await conn.execute("INSERT INTO t (n) VALUES (0)")
+        first = asyncio.create_task(db.run_transaction(insert(1)))
+        second = asyncio.create_task(db.run_transaction(insert(2)))
+        await asyncio.sleep(0.01)
+        first.cancel()
+    await second
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert ran == [2]
+    assert await _count(db) == 2
+
+
+async def test_a_commit_that_fails_fails_every_caller_of_the_group(db: Database) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await conn.execute(
+            "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER "
+            "REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def fine(conn: Connection) -> None:
+        await conn.execute("INSERT INTO parent (id) VALUES (1)")
+
+    async def dangling(conn: Connection) -> None:  # checked only at COMMIT
+        await conn.execute("INSERT INTO child (parent_id) VALUES (99)")
+
+    outcomes = await asyncio.gather(
+        db.run_transaction(fine), db.run_transaction(dangling), return_exceptions=True
+    )
+    assert all(isinstance(o, sqlite3.IntegrityError) for o in outcomes), outcomes
+    async with db.read() as conn:
+        assert await conn.fetchval("SELECT COUNT(*) FROM parent") == 0
+        assert await conn.fetchval("SELECT 1") == 1
