@@ -190,7 +190,7 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
         )
         await asyncio.sleep(0.5)  # the outbox polls every 0.1 s: room for a duplicate to show
         restarted.send_signal(signal.SIGTERM)
-        await restarted.wait()
+        await asyncio.wait_for(restarted.wait(), 30)  # a clean stop, or the test fails (and kills)
     finally:
         for key in extra:
             os.environ.pop(key, None)
