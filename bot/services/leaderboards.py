@@ -157,6 +157,8 @@ class LeaderboardService:
         self, query: RecruiterQuery, *, page: int = 0, user_id: int | None = None
     ) -> RecruiterBoard:
         """A page of the recruiters board, and `user_id`'s own standing in it."""
+        async with self.db.read() as conn:  # a refused query writes nothing, not even the zone
+            await self._scope(conn, query)
         settings = await self.sync_zone(query.guild_id)
         now = self.clock()
         page = max(page, 0)

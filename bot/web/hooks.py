@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.errors import StorageFull
 from bot.domain.webhooks import SECRET_HEADER, SIGNATURE_HEADER, Kind, PayloadError
 from bot.services.webhooks import WebhookRefused
 from bot.web.app import CONTEXT
@@ -59,6 +60,11 @@ async def _receive(request: web.Request, kind: Kind) -> web.Response:
         result = await context.services.webhooks.accept(target, kind, data, len(body))
     except PayloadError as exc:
         return _error(400, str(exc))
+    except StorageFull:  # nothing was kept: the site must send the events again
+        log.error("webhook %s for petition %s: the disk is full, nothing stored", kind, target.code)
+        return _error(
+            503, "Rally's storage is full; nothing was stored, send the events again later"
+        )
     metrics = context.metrics
     metrics.webhook_accepted.labels(kind).inc(result.accepted)
     metrics.webhook_duplicates.labels(kind).inc(result.duplicates)

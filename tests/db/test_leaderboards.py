@@ -366,3 +366,15 @@ def test_the_recount_spans_days_in_the_servers_zone() -> None:
     ]
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(replay(Path(folder), ops))
+
+
+async def test_a_refused_recruiters_query_writes_nothing(services: Services, db: Database) -> None:
+    from tests.db.signers_support import snapshot
+
+    await services.petitions.create(organizer(), parse_draft(title="T", recipient="R", letter="L"))
+    before = await snapshot(db)
+    for query in (RecruiterQuery(GUILD, "ABCDEF", "Spring"), RecruiterQuery(GUILD, "NOSUCH")):
+        with contextlib.suppress(RallyError):
+            await services.leaderboards.recruiters(query)
+            raise AssertionError(f"{query} should be refused")
+        assert await snapshot(db) == before  # not even the time zone's buckets

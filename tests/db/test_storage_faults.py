@@ -209,13 +209,13 @@ async def test_a_backup_during_an_exclusive_transaction_and_of_a_damaged_file(
     petition = await services.petitions.create(organizer(), DRAFT)
     await services.petitions.sign(member(10), petition.id)
     holder = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", HOLD_THE_LOCK.replace("IMMEDIATE", "EXCLUSIVE"), str(db.path), "2",
+        sys.executable, "-c", HOLD_THE_LOCK.replace("IMMEDIATE", "EXCLUSIVE"), str(db.path), "6",
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert holder.stdout is not None
     assert (await holder.stdout.readline()).strip() == b"locked"
     copy = tmp_path / "copy.db"
-    await asyncio.wait_for(db.backup(copy), timeout=1.5)  # did not wait for the lock
+    await asyncio.wait_for(db.backup(copy), timeout=4)  # the lock is held 6 s: no waiting for it
     assert await holder.wait() == 0
     assert consistent(copy) == (1, 1)
 

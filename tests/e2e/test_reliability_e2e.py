@@ -168,8 +168,10 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
     path = tmp_path / "rally.db"
     extra = {"LIVE_REFRESH_SECONDS": "0.1", "OUTBOX_POLL_SECONDS": "0.1"}
     os.environ.update(extra)
+    started: list[asyncio.subprocess.Process] = []
     try:
         proc = await spawn(emulator, tmp_path, emulator.token)
+        started.append(proc)
         await emulator.wait_for_gateway(identifies=1, timeout=30)
         act = Act(emulator, world.channel)
         await act.run(world.organizer, "setup configure", {"announcement_channel": news})
@@ -186,6 +188,7 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
         assert told, "some members must have been answered before the kill"
 
         restarted = await spawn(emulator, tmp_path, emulator.token)
+        started.append(restarted)
         await emulator.wait_for_gateway(identifies=2, timeout=30)
         again = await surge(emulator, act, members[150:], code)  # the rest try again
         told.update(acknowledged(again))
@@ -194,10 +197,14 @@ async def test_kill_9_mid_surge_loses_no_acknowledged_signature(
         )
         await asyncio.sleep(0.5)  # the outbox polls every 0.1 s: room for a duplicate to show
         restarted.send_signal(signal.SIGTERM)
-        await restarted.wait()
+        await asyncio.wait_for(restarted.wait(), 30)  # a clean stop, or the test fails (and kills)
     finally:
         for key in extra:
             os.environ.pop(key, None)
+        for process in started:  # a failed test must not leave a bot retrying forever
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
     stored = await stored_signers(path)
     posted = rungs(emulator, news)
     record_surge("kill -9 mid-surge, then restart", 1, told, stored, 5, len(posted))

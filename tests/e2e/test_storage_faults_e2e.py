@@ -1,10 +1,14 @@
-"""A full disk during `/signers import`, through the real bot and the emulator: the organizer gets
-a clear, ephemeral answer (no apology), nothing of the file is counted, and once there is room the
-same file imports in full."""
+"""A full disk through the real bot: during `/signers import` the organizer gets a clear, ephemeral
+answer (no apology), nothing of the file is counted, and once there is room the same file imports
+in full; a webhook delivery is answered 503 with nothing stored, and the site's retry counts
+once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import aiohttp
 
 from bot.sandbox.emulator import Attachment, DiscordEmulator, Message
 from tests.db.signers_support import snapshot
@@ -12,7 +16,9 @@ from tests.db.test_storage_faults import pin_size, unpin_size
 from tests.e2e.conftest import World
 from tests.e2e.rally_harness import Act, text_of
 from tests.e2e.test_signers_e2e import rally_with_keys
+from tests.e2e.test_webhooks_e2e import rally_with_web, send, total, webhook_secret
 from tests.reliability_figures import record
+from tests.webhook_payloads import an_batch
 
 ROWS = 300
 CSV = "first_name,last_name,email,zip_code\n" + "".join(
@@ -63,3 +69,37 @@ async def test_a_full_disk_during_an_import_is_a_clear_error_and_counts_nothing(
             stored = int(await conn.fetchval("SELECT COUNT(*) FROM signatures"))
         assert total == stored == ROWS
     record("full disk during /signers import (e2e)", faults=1, acknowledged=ROWS, stored=stored)
+
+
+async def test_a_full_disk_answers_webhooks_503_and_the_resent_events_count_once(
+    emulator: DiscordEmulator, world: World, tmp_path: Path
+) -> None:
+    async with rally_with_web(emulator, tmp_path / "r.db") as bot, aiohttp.ClientSession() as http:
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer, goal="100000")
+        secret = await webhook_secret(act, world, code)
+        url = f"{bot.web.url}/hooks/actionnetwork/{code}/{secret}"  # type: ignore[union-attr]
+        batch = json.dumps(an_batch(1, 200)).encode()
+        before = await snapshot(bot.db)
+        await pin_size(bot.db)
+        status, answer = await send(http, url, batch)
+        assert status == 503 and "send the events again" in answer["error"]
+        assert await snapshot(bot.db) == before
+        await unpin_size(bot.db)
+        status, answer = await send(http, url, batch)  # the site retries, as on any 5xx
+        assert (status, answer["accepted"]) == (200, 200)
+        status, answer = await send(http, url, batch)  # and once more: counted once
+        assert (status, answer["duplicates"]) == (200, 200)
+        await bot.webhooks.idle()
+        counted = await total(bot, world, code)
+        async with bot.db.read() as conn:
+            rows = int(await conn.fetchval("SELECT COUNT(*) FROM signatures"))
+            people = int(await conn.fetchval("SELECT COUNT(DISTINCT signer_id) FROM signatures"))
+    record(
+        "full disk during webhook deliveries",
+        faults=1,
+        acknowledged=200,
+        stored=people,
+        duplicated=rows - people,
+    )
+    assert counted == rows == people == 200
