@@ -9,6 +9,7 @@ changes nothing else.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 
@@ -23,20 +24,24 @@ class Cooldowns:
         self.limits = limits
         self.clock = clock
         self._last: dict[tuple[Action, int], float] = {}
+        # Signing checks its cooldown inside the sign transaction, on the database thread;
+        # linking and code entry check theirs on the event loop's.
+        self._guard = threading.Lock()
 
     def check(self, action: Action, user_id: int) -> None:
         """Start the member's cooldown for `action`; `CoolingDown` if it is still running."""
         wait = self.limits.cooldown(action)
         if wait <= 0:
             return
-        now = self.clock()
         key = (action, user_id)
-        last = self._last.get(key)
-        if last is not None and now - last < wait:
-            raise CoolingDown(seconds=max(1, math.ceil(wait - (now - last))))
-        self._last[key] = now
-        if len(self._last) > PRUNE_AT:
-            self._prune(now)
+        with self._guard:
+            now = self.clock()
+            last = self._last.get(key)
+            if last is not None and now - last < wait:
+                raise CoolingDown(seconds=max(1, math.ceil(wait - (now - last))))
+            self._last[key] = now
+            if len(self._last) > PRUNE_AT:
+                self._prune(now)
 
     def _prune(self, now: float) -> None:
         longest = max(self.limits.cooldown(a) for a in Action)

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
-from bot.db import Database, audit, drives, petition_messages, petitions, signatures, signers
+from bot.db import Database, audit, petition_messages, petitions, signatures, signers
 from bot.db.database import Connection
 from bot.db.petition_messages import ShownAt
-from bot.db.signatures import DuplicateSignature
-from bot.domain.abuse import AbuseLimits, Action
+from bot.domain.abuse import AbuseLimits
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
 from bot.domain.errors import (
-    AlreadySigned,
     CodeExhausted,
     InvalidInput,
     NotSigned,
-    PetitionClosed,
     PetitionGone,
 )
 from bot.domain.petitions import (
@@ -26,34 +23,20 @@ from bot.domain.petitions import (
     Petition,
     PetitionDraft,
     Status,
-    goal_after,
     new_code,
     next_rung,
     parse_external_count,
 )
 from bot.i18n import N_, Lazy
-from bot.services.coalitions import signable
 from bot.services.cooldowns import Cooldowns
+from bot.services.counting import after_count
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition, find_visible_petition
-from bot.services.milestones import queue_crossings
-from bot.services.referrals import DriveNews, RunningDrives, after_signing, parse_referral, resolve
-from bot.services.reviews import hold_if_flagged, refuse_again
+from bot.services.referrals import RunningDrives, parse_referral
+from bot.services.signing import SignResult, sign_in
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
-
-
-@dataclass(frozen=True, slots=True)
-class SignResult:
-    petition: Petition
-    signer_number: int
-    goal_change: GoalChange | None
-    announcements: list[int]
-    #: Set when a drive was running: what the signature did for it, the signer's own code.
-    drive: DriveNews | None = None
-    #: True when the signature is held for the organizers' review (not counted yet).
-    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +52,6 @@ class PetitionPage:
     page: int
     pages: int
     total: int
-
-
-async def _rise_goal(
-    conn: Connection, petition_id: int, total: int, goal: int, now: datetime
-) -> GoalChange | None:
-    change = goal_after(total, goal)
-    if change is not None:
-        await petitions.change_goal(conn, petition_id, change, reason="reached", now=now)
-    return change
 
 
 class PetitionService:
@@ -282,15 +256,7 @@ class PetitionService:
             petition = await self._find(conn, require_guild(actor), raw_code)
             await petitions.set_external(conn, petition.id, count, now)
             total = petition.signature_count + count
-            change = await _rise_goal(conn, petition.id, total, petition.goal, now)
-            queued = await queue_crossings(
-                conn,
-                petition,
-                old_total=petition.total,
-                new_total=total,
-                goal_change=change,
-                now=now,
-            )
+            change, queued = await after_count(conn, petition, total, now)
             await audit.record(
                 conn,
                 guild_id=petition.guild_id,
@@ -319,79 +285,16 @@ class PetitionService:
         code = parse_referral(referral)
 
         async def signing(conn: Connection) -> SignResult:
-            petition = await signable(conn, actor, petition_id)  # the owner's or a partner's
-            signer_id = await signers.ensure_for_user(conn, actor.user_id, now)
-            earlier = await signatures.of_signer(conn, petition.id, signer_id)
-            if earlier is not None:
-                refuse_again(petition, earlier)
-            self.cooldowns.check(Action.SIGN, actor.user_id)  # after: a double click is told why
-            if not petition.is_open:
-                raise PetitionClosed(title=petition.title)
-            window = await self.running.running(conn, petition.id, now)
-            referred = None
-            if code is not None:
-                referred = await resolve(conn, petition, actor.user_id, code, now)
-                window = referred.drive.window()
-            held = await hold_if_flagged(
+            return await sign_in(
                 conn,
-                self.limits,
-                petition,
-                guild_id=actor.guild_id or petition.guild_id,
-                user_id=actor.user_id,
-                signer_id=signer_id,
-                drive_id=window.drive_id if window else None,
-                referral_code_id=referred.code_id if referred else None,
-                now=now,
+                actor,
+                petition_id,
+                code,
+                now,
+                running=self.running,
+                limits=self.limits,
+                cooldowns=self.cooldowns,
             )
-            if held is not None:
-                return SignResult(petition, 0, None, held.announcements, held=True)
-            total, number = await petitions.count_new_signature(conn, petition.id)
-            try:
-                if window is None:
-                    await signatures.insert(
-                        conn,
-                        petition_id=petition.id,
-                        signer_id=signer_id,
-                        guild_id=actor.guild_id,
-                        source="discord",
-                        signer_number=number,
-                        now=now,
-                    )
-                else:
-                    await drives.insert_signature(
-                        conn,
-                        petition_id=petition.id,
-                        signer_id=signer_id,
-                        guild_id=actor.guild_id,
-                        signer_number=number,
-                        drive_id=window.drive_id,
-                        referral_code_id=referred.code_id if referred else None,
-                        now=now,
-                    )
-            except DuplicateSignature:
-                raise AlreadySigned(title=petition.title, date=now) from None
-            change = await _rise_goal(conn, petition.id, total, petition.goal, now)
-            queued = await queue_crossings(
-                conn,
-                petition,
-                old_total=petition.total,
-                new_total=total,
-                goal_change=change,
-                now=now,
-            )
-            news = None
-            if window is not None:
-                news = await after_signing(
-                    conn, petition, window, referred, user_id=actor.user_id, now=now
-                )
-                queued += news.announcements
-            updated = replace(
-                petition,
-                signature_count=petition.signature_count + 1,
-                goal=change.to_goal if change else petition.goal,
-                updated_at=now,
-            )
-            return SignResult(updated, number, change, queued, news)
 
         return await self.db.run_transaction(signing)
 

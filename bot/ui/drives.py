@@ -15,7 +15,7 @@ from bot.domain.drives import Drive, OfflineLog, Recruiter, RewardRole
 from bot.domain.petitions import Petition
 from bot.i18n import Localizer
 from bot.services.drives import DriveReport
-from bot.services.petitions import SignResult
+from bot.services.signing import SignResult
 from bot.services.volunteers import JoinResult
 from bot.ui.about import COLOR
 from bot.ui.petitions import signed_message

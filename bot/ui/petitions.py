@@ -6,7 +6,8 @@ import discord
 
 from bot.domain.petitions import Petition, Status
 from bot.i18n import Localizer
-from bot.services.petitions import PetitionPage, SignResult
+from bot.services.petitions import PetitionPage
+from bot.services.signing import SignResult
 from bot.ui.about import COLOR
 from bot.ui.text import escape, progress_bar, split_text, trim
 
