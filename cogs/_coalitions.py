@@ -34,13 +34,15 @@ SERVER = "The partner server (pick from the list)"
 JoinAction = Literal["show", "rotate", "close"]
 
 
-def _names(bot: RallyBot, guild_ids: list[int]) -> dict[int, str]:
+def server_names(bot: RallyBot, guild_ids: list[int]) -> dict[int, str]:
+    """The Discord names of the servers the bot is in (from its guild cache); a server it left
+    has none."""
     found = (bot.get_guild(guild_id) for guild_id in guild_ids)
     return {guild.id: guild.name for guild in found if guild is not None}
 
 
 def _name(bot: RallyBot, tr: Localizer, guild_id: int) -> str:
-    return server_name(tr, _names(bot, [guild_id]), guild_id)
+    return server_name(tr, server_names(bot, [guild_id]), guild_id)
 
 
 def _server_id(raw: str) -> int:
@@ -72,7 +74,7 @@ async def partner_servers(
         return []
     code = str(getattr(interaction.namespace, "code", "") or "")
     ids = await interaction.client.services.coalitions.partner_choices(interaction.guild_id, code)
-    names = _names(interaction.client, ids)
+    names = server_names(interaction.client, ids)
     needle = current.casefold()
     return [
         app_commands.Choice(name=trim(names.get(i, str(i)), 100), value=str(i))
@@ -129,7 +131,7 @@ class CoalitionCommands(commands.Cog):
         standings = await self.bot.services.coalitions.standings(actor, code)
         ids = [g.group.team_id for g in standings.servers if g.group.team_id is not None]
         await interaction.response.send_message(
-            embed=standings_embed(tr, standings, _names(self.bot, ids)), ephemeral=True
+            embed=standings_embed(tr, standings, server_names(self.bot, ids)), ephemeral=True
         )
 
     @app_commands.command(

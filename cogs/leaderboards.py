@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.domain.leaderboards import MIN_GROUP_MAX, Period, PetitionOrder
 from bot.interactions import actor_and_localizer, drive_names, guild_of, petition_codes
-from bot.services.leaderboards import EVERY_MINUTES_MAX, PostRequest, RecruiterQuery
+from bot.services.leaderboards import EVERY_MINUTES_MAX, PostRequest, RecruiterQuery, ServerBoard
 from bot.ui.leaderboards import (
     BoardView,
     Render,
@@ -21,9 +21,11 @@ from bot.ui.leaderboards import (
     title,
 )
 from bot.ui.leaderboards import render_chart as draw
+from cogs._coalitions import server_names, shared_petition_codes
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
+    from bot.domain.actors import Actor
     from bot.i18n import Localizer
     from bot.ui.leaderboards import Board
 
@@ -55,10 +57,12 @@ class LeaderboardsCog(
         interaction: discord.Interaction[RallyBot],
         tr: Localizer,
         render: Render,
+        *,
+        ephemeral: bool = False,
     ) -> None:
         shown = await render(0, False)
         view = BoardView(interaction.user.id, tr, render, shown)
-        await interaction.response.send_message(embed=shown.embed, view=view)
+        await interaction.response.send_message(embed=shown.embed, view=view, ephemeral=ephemeral)
         view.message = await interaction.original_response()
 
     @app_commands.command(name="recruiters", description="Top recruiters by the signatures brought")
@@ -89,14 +93,21 @@ class LeaderboardsCog(
         await interaction.followup.send(own_text(tr, first.own), ephemeral=True)
 
     @app_commands.command(name="teams", description="A drive's teams by the signatures brought")
-    @app_commands.describe(drive=DRIVE)
-    @app_commands.autocomplete(drive=drive_names)
+    @app_commands.describe(
+        drive=DRIVE,
+        petition="Rank the servers sharing this petition instead (organizers, shown only to you)",
+    )
+    @app_commands.autocomplete(drive=drive_names, petition=shared_petition_codes)
     async def teams(
         self,
         interaction: discord.Interaction[RallyBot],
         drive: app_commands.Range[str, 1, 100] | None = None,
+        petition: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        _, tr = await actor_and_localizer(interaction)
+        actor, tr = await actor_and_localizer(interaction)
+        if petition is not None:
+            await self._servers(interaction, actor, tr, petition, drive)
+            return
         board = await self.bot.services.leaderboards.teams(guild_of(interaction), drive)
 
         async def render(page: int, image: bool) -> Shown:
@@ -104,6 +115,26 @@ class LeaderboardsCog(
             return Shown(board_embed(tr, board), png, 0, 1)
 
         await self._reply(interaction, tr, render)
+
+    async def _servers(
+        self,
+        interaction: discord.Interaction[RallyBot],
+        actor: Actor,
+        tr: Localizer,
+        petition: str,
+        drive: str | None,
+    ) -> None:
+        """A coalition's servers by signatures: organizers only (checked by the service), and
+        ephemeral, since each server's contribution is for organizers' eyes."""
+        standings = await self.bot.services.leaderboards.servers(actor, petition, drive)
+        ids = [g.group.team_id for g in standings.servers if g.group.team_id is not None]
+        board = ServerBoard(standings, server_names(self.bot, ids))
+
+        async def render(page: int, image: bool) -> Shown:
+            png = await chart_png(self.bot, tr, board) if image else None
+            return Shown(board_embed(tr, board), png, 0, 1)
+
+        await self._reply(interaction, tr, render, ephemeral=True)
 
     @app_commands.command(
         name="petitions", description="This server's petitions, most signed first"

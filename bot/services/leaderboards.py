@@ -9,7 +9,8 @@ buckets in one transaction, so "today" always starts at midnight where the serve
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.db import Database, audit, drives, petitions
@@ -43,6 +44,7 @@ from bot.domain.leaderboards import (
 )
 from bot.domain.petitions import Petition, Status
 from bot.i18n import N_
+from bot.services.coalitions import CoalitionService, Standings
 from bot.services.drives import find_drive
 from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition
@@ -92,6 +94,16 @@ class TeamBoard:
 class PetitionBoard:
     order: PetitionOrder
     standings: list[PetitionStanding]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerBoard:
+    """A coalition's servers by signatures (`/leaderboard teams petition:`), for organizers.
+    `names` are the servers' Discord names as the bot knows them (the cog fills them in from
+    its guild cache; services do not talk to Discord)."""
+
+    standings: Standings
+    names: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +211,14 @@ class LeaderboardService:
             settings.min_group,
             settings.count_logged,
         )
+
+    async def servers(self, actor: Actor, petition: str, drive: str | None = None) -> Standings:
+        """The servers of a shared petition by signatures, for organizers of the owner or of a
+        following server. The ranking and the small-server folding are the coalition's own
+        (`CoalitionService.standings`), so `/petition partners` and this board never differ."""
+        if drive is not None:
+            raise InvalidInput(N_("Choose a petition or a drive, not both."))
+        return await CoalitionService(self.db, self.clock).standings(actor, petition)
 
     async def petitions(self, guild_id: int, order: PetitionOrder) -> PetitionBoard:
         since = momentum_since(self.clock())

@@ -117,15 +117,20 @@ def standings_embed(tr: Localizer, standings: Standings, names: Mapping[int, str
     if standings.elsewhere:
         lines.append(tr.t("Outside Discord — {count}", count=standings.elsewhere))
     embed.description = "\n".join(lines) or tr.t("No signatures yet.")
-    footer = [tr.t("Total {total}.", total=petition.total)]
+    embed.set_footer(text=" ".join(standings_notes(tr, standings)))
+    return embed
+
+
+def standings_notes(tr: Localizer, standings: Standings) -> list[str]:
+    """The footer of every per-server view (`/petition partners`, the servers leaderboard)."""
+    notes = [tr.t("Total {total}.", total=standings.petition.total)]
     if standings.min_group > 1:
-        footer.append(
+        notes.append(
             tr.tn(
                 "Servers with fewer than {count} signature are counted together as “other”.",
                 "Servers with fewer than {count} signatures are counted together as “other”.",
                 standings.min_group,
             )
         )
-    footer.append(tr.t("Only counts are shared between servers, never who signed."))
-    embed.set_footer(text=" ".join(footer))
-    return embed
+    notes.append(tr.t("Only counts are shared between servers, never who signed."))
+    return notes

@@ -16,8 +16,9 @@ import discord
 
 from bot.domain.leaderboards import OwnStanding, Period, PetitionOrder
 from bot.i18n import N_, Localizer
-from bot.services.leaderboards import PetitionBoard, RecruiterBoard, TeamBoard
+from bot.services.leaderboards import PetitionBoard, RecruiterBoard, ServerBoard, TeamBoard
 from bot.tree import report_error
+from bot.ui.coalitions import standings_notes
 from bot.ui.images.fonts import Face, font_path, missing_glyphs
 from bot.ui.text import escape, trim
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # matplotlib loads when the first chart is drawn, in a worker
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
 
-Board = RecruiterBoard | TeamBoard | PetitionBoard
+Board = RecruiterBoard | TeamBoard | PetitionBoard | ServerBoard
 COLOUR = discord.Colour.gold()
 CHART_FILE = "leaderboard.png"
 WIDTH, HEIGHT, DPI = 1200, 675, 100
@@ -54,10 +55,25 @@ def _member(tr: Localizer, public_name: str | None) -> str:
     return public_name if public_name else tr.t("a member")
 
 
+def _server(tr: Localizer, board: ServerBoard, guild_id: int | None) -> str:
+    """A server by its Discord name (not personal data); the folded row is "other"."""
+    if guild_id is None:
+        return tr.t("Other servers")
+    name = board.names.get(guild_id) or tr.t("a server Rally is no longer in")
+    if guild_id == board.standings.petition.guild_id:
+        return tr.t("{server} (owner)", server=name)
+    return name
+
+
 def entries(tr: Localizer, board: Board) -> list[Entry]:
     """The rows of any board, labelled exactly as the text and the chart show them."""
     if isinstance(board, RecruiterBoard):
         return [Entry(s.rank, _member(tr, s.public_name), s.value) for s in board.standings]
+    if isinstance(board, ServerBoard):
+        return [
+            Entry(g.rank, _server(tr, board, g.group.team_id), g.group.value)
+            for g in board.standings.servers
+        ]
     if isinstance(board, TeamBoard):
         return [
             Entry(
@@ -84,6 +100,8 @@ def title(tr: Localizer, board: Board) -> str:
         )
     if isinstance(board, TeamBoard):
         return tr.t("🏆 Teams of {drive}", drive=board.drive.name)
+    if isinstance(board, ServerBoard):
+        return tr.t("🏆 Servers of {title}", title=board.standings.petition.title)
     if board.order is PetitionOrder.TOTAL:
         return tr.t("🏆 Petitions by signatures")
     return tr.t("🔥 Petitions by signatures in the last 24 hours")
@@ -117,6 +135,8 @@ def board_embed(tr: Localizer, board: Board) -> discord.Embed:
                 board.min_group,
             )
         )
+    if isinstance(board, ServerBoard):
+        notes.extend(standings_notes(tr, board.standings))
     if notes:
         embed.set_footer(text=" · ".join(notes))
     return embed

@@ -37,6 +37,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("petition join-code", "organizer"),
     ("petition remove-partner", "organizer"),
     ("petition drop-partner", "organizer"),
+    ("leaderboard teams", "organizer"),  # with `petition`: the coalition's servers board
     ("admin purge", "manager"),
 ]
 
@@ -52,6 +53,7 @@ def options(command: str, code: str) -> dict[str, Any]:
         "petition follow": {"code": code, "join-code": "AAAA-BBBB-CCCC"},
         "petition remove-partner": {"code": code, "server": "1"},
         "admin purge": {},
+        "leaderboard teams": {"petition": code},
     }.get(command, {"code": code})
 
 
