@@ -63,6 +63,17 @@ async def test_a_removed_partners_queued_announcement_is_dropped(
         assert titles(emulator, owner_news) == ["🎉 3 signatures!"]
         assert titles(emulator, vilnius.news) == ["🎉 3 signatures!"]
         assert titles(emulator, warsaw.news) == []
+
+        # Vilnius's organizers find the followed petition in /milestones history: what Vilnius
+        # announced, with its link.
+        offered = await emulator.autocomplete(
+            vilnius.organizer, vilnius.channel, "milestones history", option="petition"
+        )
+        assert [c["value"] for c in offered] == [code]
+        history = await vilnius.act.run(vilnius.organizer, "milestones history", {"petition": code})
+        shown = text_of(history.original)
+        assert history.ephemeral and f"/channels/{vilnius.guild.id}/{vilnius.news.id}/" in shown
+        assert "3 signatures" in shown, shown
     assert await statuses(path) == {
         world.guild.id: ("sent", None),
         vilnius.guild.id: ("sent", None),
