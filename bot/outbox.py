@@ -103,6 +103,10 @@ class AnnouncementDispatcher(Poller):
             await services.give_up(row.id, "no petition" if petition is None else "no channel")
             log.warning("announcement %s dropped: nowhere to post it", row.id)
             return "failed"
+        if row.kind != REVIEW_KIND and not await services.still_shared(petition, row.guild_id):
+            await services.give_up(row.id, "not shared")
+            log.warning("announcement %s dropped: the server no longer follows it", row.id)
+            return "failed"
         recruiter: str | None = None
         if row.kind == "recruit":
             # Named in the channel only if they chose to show their name; else thanked by DM.

@@ -14,6 +14,7 @@ from bot.i18n import N_
 from bot.interactions import actor_and_localizer, guild_of, petition_codes
 from bot.ui.drives import rewards_text
 from bot.ui.milestones import history_embed, settings_text
+from cogs._coalitions import shared_petition_codes
 
 if TYPE_CHECKING:
     from bot.client import RallyBot
@@ -114,7 +115,7 @@ class MilestonesCog(
         name="history", description="What was announced for a petition, with links"
     )
     @app_commands.describe(petition="The petition's 6-letter code")
-    @app_commands.autocomplete(petition=petition_codes)
+    @app_commands.autocomplete(petition=shared_petition_codes)
     async def history(
         self, interaction: discord.Interaction[RallyBot], petition: app_commands.Range[str, 1, 100]
     ) -> None:

@@ -101,18 +101,27 @@ async def by_code(conn: Connection, guild_id: int, code: str) -> Petition | None
 
 
 async def list_page(
-    conn: Connection, guild_id: int, *, statuses: tuple[str, ...], offset: int, limit: int
+    conn: Connection,
+    guild_id: int,
+    *,
+    statuses: tuple[str, ...],
+    offset: int,
+    limit: int,
+    followed: bool = False,
 ) -> tuple[list[Petition], int]:
+    """A page of this server's petitions, newest first; with `followed`, also those of other
+    servers it follows (a coalition's)."""
     marks = ", ".join("?" for _ in statuses)
+    where = (
+        "(guild_id = ? OR (? AND id IN (SELECT petition_id FROM petition_partners "
+        f"WHERE guild_id = ? AND status = 'following'))) AND status IN ({marks})"
+    )
+    params = (guild_id, followed, guild_id, *statuses)
     rows = await conn.fetchall(
-        f"SELECT {_COLUMNS} FROM petitions WHERE guild_id = ? AND status IN ({marks}) "
-        "ORDER BY id DESC LIMIT ? OFFSET ?",
-        (guild_id, *statuses, limit, offset),
+        f"SELECT {_COLUMNS} FROM petitions WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        (*params, limit, offset),
     )
-    total = await conn.fetchval(
-        f"SELECT COUNT(*) FROM petitions WHERE guild_id = ? AND status IN ({marks})",
-        (guild_id, *statuses),
-    )
+    total = await conn.fetchval(f"SELECT COUNT(*) FROM petitions WHERE {where}", params)
     return [_petition(row) for row in rows], int(total)
 
 

@@ -18,7 +18,7 @@ from bot.domain.clock import Clock, utcnow
 from bot.domain.milestones import crossings, format_ladder, parse_ladder, rungs_between
 from bot.domain.petitions import GoalChange, Petition
 from bot.services.guilds import require_guild, require_organizer
-from bot.services.lookups import find_petition
+from bot.services.lookups import find_petition, find_visible_petition
 
 #: Retries back off: 2 s, 4 s, 8 s … up to 5 minutes; after this many attempts a row fails.
 MAX_ATTEMPTS = 12
@@ -154,8 +154,9 @@ class MilestoneService:
     async def history(
         self, guild_id: int, petition_code: str
     ) -> tuple[Petition, list[Announcement]]:
+        """What this server announced about a petition it owns or follows."""
         async with self.db.read() as conn:
-            petition = await find_petition(conn, guild_id, petition_code)
+            petition = await find_visible_petition(conn, guild_id, petition_code)
             return petition, await announcements.history(conn, guild_id, petition.id)
 
     # -- for the dispatcher --------------------------------------------------------------------
@@ -170,6 +171,14 @@ class MilestoneService:
     async def petition_for(self, petition_id: int) -> Petition | None:
         async with self.db.read() as conn:
             return await petitions.by_id(conn, petition_id)
+
+    async def still_shared(self, petition: Petition, guild_id: int) -> bool:
+        """Whether the server still owns or follows the petition: an announcement queued for a
+        partner that was removed (or stopped following) before it went out is dropped."""
+        if petition.guild_id == guild_id:
+            return True
+        async with self.db.read() as conn:
+            return await coalitions.is_following(conn, petition.id, guild_id)
 
     async def mark_attempt(self, announcement_id: int) -> None:
         async with self.db.transaction() as conn:

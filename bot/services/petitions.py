@@ -52,6 +52,8 @@ class PetitionPage:
     page: int
     pages: int
     total: int
+    #: The server listing them: a petition of another server is one it follows.
+    guild_id: int
 
 
 class PetitionService:
@@ -96,16 +98,22 @@ class PetitionService:
             return await petitions.search(conn, guild_id, text.strip()[:100], limit)
 
     async def list_open(self, guild_id: int, page: int) -> PetitionPage:
+        """Open petitions of this server and those it follows (a coalition's), newest first."""
         async with self.db.read() as conn:
             _, total = await petitions.list_page(
-                conn, guild_id, statuses=("open",), offset=0, limit=0
+                conn, guild_id, statuses=("open",), offset=0, limit=0, followed=True
             )
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(max(page, 0), pages - 1)
             items, total = await petitions.list_page(
-                conn, guild_id, statuses=("open",), offset=page * PAGE_SIZE, limit=PAGE_SIZE
+                conn,
+                guild_id,
+                statuses=("open",),
+                offset=page * PAGE_SIZE,
+                limit=PAGE_SIZE,
+                followed=True,
             )
-        return PetitionPage(items, page, pages, total)
+        return PetitionPage(items, page, pages, total, guild_id)
 
     async def guild_counts(self, guild_id: int) -> tuple[int, int]:
         async with self.db.read() as conn:

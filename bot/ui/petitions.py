@@ -118,15 +118,16 @@ def list_embed(tr: Localizer, page: PetitionPage) -> discord.Embed:
         return embed
     lines = []
     for petition in page.petitions:
-        lines.append(
-            tr.t(
-                "`{code}` **{title}** — {total} of {goal}",
-                code=petition.code,
-                title=escape(trim(petition.title, 120)),
-                total=petition.total,
-                goal=petition.goal,
-            )
+        line = tr.t(
+            "`{code}` **{title}** — {total} of {goal}",
+            code=petition.code,
+            title=escape(trim(petition.title, 120)),
+            total=petition.total,
+            goal=petition.goal,
         )
+        if petition.guild_id != page.guild_id:
+            line += " " + tr.t("(shared by another server)")
+        lines.append(line)
     embed.description = "\n".join(lines)
     embed.set_footer(
         text=tr.t("Page {page} of {pages}", page=page.page + 1, pages=page.pages)

@@ -116,6 +116,13 @@ async def test_three_servers_sign_count_once_announce_once_each_remove_and_drop(
                 followed.original
             )
 
+        # A partner's /petition list includes what it follows, marked (in the member's
+        # language); the owner's list does not mark its own petition.
+        listed = text_of((await warsaw.act.run(signers["warsaw"][0], "petition list")).original)
+        assert f"`{code}` **" in listed and "(shared by another server)" in listed, listed
+        listed = text_of((await owner.act.run(world.ben, "petition list")).original)
+        assert f"`{code}`" in listed and "(shared by another server)" not in listed, listed
+
         # Members of a partner find the petition in the code autocomplete of what they may do;
         # organizer commands of the partner do not offer it (they belong to the owner).
         offered = await emulator.autocomplete(
