@@ -48,7 +48,27 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 #: B-trees no longer fit past ~100,000 signers and every insert re-reads and spills pages. The
 #: cache grows only as pages are used, so a small database stays small in memory.
 CACHE_KIB = 64 * 1024
+#: A large import's count: its staged rows stream through the same cache as the indexes it
+#: inserts into, and evict them. Raised for that one transaction, then set back (SQLite frees
+#: the pages above the limit), so the extra memory lasts only as long as the count.
+CACHE_KIB_LARGE = 256 * 1024
+BYTES_A_ROW = 256  # roughly what each counted row adds to the indexes it touches
 T = TypeVar("T")
+
+
+@asynccontextmanager
+async def larger_cache(conn: Connection, rows: int) -> AsyncIterator[None]:
+    """Inside a transaction: a page cache sized for counting `rows` rows, at least the usual
+    and at most `CACHE_KIB_LARGE`; the usual size again afterwards, whatever happens."""
+    kib = min(CACHE_KIB_LARGE, max(CACHE_KIB, rows * BYTES_A_ROW // 1024))
+    if kib == CACHE_KIB:
+        yield
+        return
+    await conn.execute(f"PRAGMA cache_size = -{kib}")
+    try:
+        yield
+    finally:
+        await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
 
 class DatabaseError(Exception):

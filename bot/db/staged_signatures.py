@@ -37,9 +37,14 @@ class Staging:
     source: str  # signatures.source
     external: str | None = None  # the column with the sender's id of the signature, if any
     order: str = "id"  # the order signer numbers follow
+    # The rows were de-duplicated among themselves by both hashes before staging (an import's
+    # `FileReader` does it as it reads), so the two window passes over the group are skipped.
+    hashes_unique: bool = False
 
 
-IMPORT_ROWS = Staging(table="import_rows", group="import_id", line="line", source="import")
+IMPORT_ROWS = Staging(
+    table="import_rows", group="import_id", line="line", source="import", hashes_unique=True
+)
 WEBHOOK_EVENTS = Staging(
     table="webhook_events",
     group="batch",
@@ -48,6 +53,11 @@ WEBHOOK_EVENTS = Staging(
     external="external_id",
     order="signed_at, id",
 )
+
+
+# A new person's place among the group's new people (rows still unmatched and counted), by id:
+# the same in step 3's SELECT (only those rows) and step 5's (partitioned by being unmatched).
+_NEW_RANK = "ROW_NUMBER() OVER (PARTITION BY signer_id IS NULL ORDER BY id)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,22 +122,19 @@ async def count_staged(
         f"FROM {t} r WHERE r.{g} = :group AND r.signer_id = {t}.signer_id)",
         params,
     )
-    await _later_duplicates(conn, staging, params, "email_hash", new_only=True)
-    await _later_duplicates(conn, staging, params, "name_postal_hash", new_only=True)
-    # 3. new people: ids above every existing record, in staging order
+    if not staging.hashes_unique:
+        await _later_duplicates(conn, staging, params, "email_hash", new_only=True)
+        await _later_duplicates(conn, staging, params, "name_postal_hash", new_only=True)
+    # 3. new people: ids above every existing record, in staging order. The id is computed, not
+    #    written back to the staged row (rewriting every wide staged row cost more than the
+    #    insert): step 5 computes the same number over the same rows.
     base = int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM signers"))
-    await conn.execute(
-        f"UPDATE {t} SET signer_id = :base + n.rank FROM (SELECT id, "
-        f"ROW_NUMBER() OVER (ORDER BY id) AS rank FROM {t} "
-        f"WHERE {mine} AND signer_id IS NULL AND outcome IS NULL) AS n WHERE {t}.id = n.id",
-        {**params, "base": base},
-    )
     await conn.execute(
         "INSERT INTO signers (id, source, sealed_name, sealed_postal_code, sealed_email, "
         "sealed_phone, email_hash, name_postal_hash, created_at) "
-        "SELECT signer_id, :source, sealed_name, sealed_postal_code, sealed_email, "
+        f"SELECT :base + {_NEW_RANK}, :source, sealed_name, sealed_postal_code, sealed_email, "
         f"sealed_phone, email_hash, name_postal_hash, :now FROM {t} "
-        f"WHERE {mine} AND outcome IS NULL AND signer_id > :base ORDER BY signer_id",
+        f"WHERE {mine} AND signer_id IS NULL AND outcome IS NULL ORDER BY id",
         {**params, "base": base, "source": signer_source, "now": to_text(now)},
     )
     # 4. referral codes of this petition's drives; else the drive running now, if any
@@ -155,11 +162,12 @@ async def count_staged(
     imported = await conn.execute_rowcount(
         "INSERT INTO signatures (petition_id, signer_id, guild_id, source, status, "
         "referral_code_id, drive_id, external_id, signer_number, signed_at) "
-        f"SELECT :petition, signer_id, :guild, '{staging.source}', 'counted', "
+        f"SELECT :petition, COALESCE(signer_id, :base + {_NEW_RANK}), :guild, "
+        f"'{staging.source}', 'counted', "
         f"referral_code_id, drive_id, {external}, "
         f":first + ROW_NUMBER() OVER (ORDER BY {staging.order}) - 1, signed_at FROM {t} "
         f"WHERE {mine} AND outcome IS NULL ORDER BY {staging.order}",
-        {**params, "guild": guild_id, "first": first},
+        {**params, "guild": guild_id, "first": first, "base": base},
     )
     if imported:
         await conn.execute(

@@ -17,6 +17,16 @@ class RallyError(Exception):
         self.params = params
         super().__init__(self.template)
 
+    def __reduce__(self) -> tuple[object, tuple[type[RallyError], str, dict[str, Any]]]:
+        """Pickled with its parameters (an import's reader process raises these across)."""
+        return (_rebuild, (type(self), self.template, self.params))
+
+
+def _rebuild(cls: type[RallyError], template: str, params: dict[str, Any]) -> RallyError:
+    error = cls.__new__(cls)
+    RallyError.__init__(error, template, **params)
+    return error
+
 
 class InvalidInput(RallyError):
     message = N_("That input is not valid.")

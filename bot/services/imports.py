@@ -1,8 +1,9 @@
 """`/signers import`: count a CSV of people who signed elsewhere, without counting anyone twice.
 
 Guarantee: **an import counts all of its good rows or none of them.** The file is read in a worker
-thread (checked, de-duplicated within the file, hashed and sealed) and its rows are staged in
-chunks of `CHUNK_ROWS`, one short transaction each, so the bot keeps answering members meanwhile.
+thread — or, from `PROCESS_MIN_BYTES` on, in a child process (`import_files.ProcessReader`) —
+checked, de-duplicated within the file, hashed and sealed, and its rows are staged in chunks of
+`CHUNK_ROWS`, one short transaction each, so the bot keeps answering members meanwhile.
 Then one transaction matches the staged rows to people Rally already knows, inserts the new
 signers and signatures, moves the petition's counter, raises its goal and queues milestone
 announcements. If anything fails before that commit, the staged rows are deleted and the petition
@@ -24,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.db import Database, audit, imports, petitions
+from bot.db.database import larger_cache
 from bot.db.staged_signatures import IMPORT_ROWS
 from bot.domain.actors import Actor
 from bot.domain.clock import Clock, utcnow
@@ -34,7 +36,14 @@ from bot.domain.signer_errors import ImportNoRows, ImportRunning, ImportTooLarge
 from bot.i18n import N_
 from bot.services.counting import count_group
 from bot.services.guilds import require_guild, require_organizer
-from bot.services.import_files import CHUNK_ROWS, Chunk, FileReader
+from bot.services.import_files import (
+    CHUNK_ROWS,
+    PROCESS_MIN_BYTES,
+    Chunk,
+    ChunkReader,
+    FileReader,
+    ProcessReader,
+)
 from bot.services.lookups import find_petition
 from bot.services.signers import SignerConfig
 
@@ -93,11 +102,13 @@ class ImportService:
         config: SignerConfig | None = None,
         *,
         chunk_rows: int = CHUNK_ROWS,
+        process_min_bytes: int = PROCESS_MIN_BYTES,
     ) -> None:
         self.db = db
         self.clock = clock
         self.config = config or SignerConfig()
         self.chunk_rows = chunk_rows
+        self.process_min_bytes = process_min_bytes
         self._running: set[int] = set()
 
     @property
@@ -128,9 +139,11 @@ class ImportService:
     ) -> ImportSummary:
         petition = await self.prepare(actor, raw_code)
         hasher = self.config.require_hasher()
-        self.check_size(await asyncio.to_thread(os.path.getsize, path))
+        size = await asyncio.to_thread(os.path.getsize, path)
+        self.check_size(size)
         now = self.clock()
-        reader = FileReader(
+        kind = ProcessReader if size >= self.process_min_bytes else FileReader
+        reader: ChunkReader = kind(
             path, hasher=hasher, sealer=self.config.sealer, now=now, chunk_rows=self.chunk_rows
         )
         self._running.add(petition.id)
@@ -141,14 +154,14 @@ class ImportService:
                 raise ImportNoRows()
             return await self._import(actor, petition, reader, chunk, file_name, now, progress)
         finally:
-            reader.close()
+            await asyncio.shield(asyncio.to_thread(reader.close))
             self._running.discard(petition.id)
 
     async def _import(
         self,
         actor: Actor,
         petition: Petition,
-        reader: FileReader,
+        reader: ChunkReader,
         first: Chunk,
         file_name: str,
         now: datetime,
@@ -184,7 +197,7 @@ class ImportService:
             if progress is not None:
                 await progress(self._progress("counting", rows_read, staged, problems))
             return await self._count(
-                actor, petition, import_id, file_name, rows_read, problems, now
+                actor, petition, import_id, file_name, rows_read, staged, problems, now
             )
         except BaseException:
             if pending is not None:
@@ -224,10 +237,11 @@ class ImportService:
         import_id: int,
         file_name: str,
         rows_read: int,
+        staged: int,
         problems: list[RowProblem],
         now: datetime,
     ) -> ImportSummary:
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as conn, larger_cache(conn, staged):
             current = await petitions.by_id(conn, petition.id)
             if current is None or current.status is Status.DELETED:
                 raise PetitionGone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.domain.signer_errors import (
 )
 from bot.i18n import localizer
 from bot.services import Services
+from bot.services.import_files import PROCESS_MIN_BYTES
 from bot.services.imports import ImportProgress, ProgressGate
 from tests.conftest import FakeClock, member, organizer
 from tests.db.signers_support import DRAFT, Keys, build, keys, snapshot
@@ -85,6 +87,7 @@ async def test_a_generated_100000_row_csv_with_progress_and_summary(
     petition = await services.petitions.create(organizer(), DRAFT)
     path = tmp_path / "action-network-export.csv"
     duplicates, bad = generate(path, 100_000)
+    assert path.stat().st_size >= services.imports.process_min_bytes  # read in a child process
     seen: list[ImportProgress] = []
 
     async def progress(update: ImportProgress) -> None:
@@ -193,6 +196,7 @@ async def test_duplicates_by_name_and_postal_code_across_files(
         (b"first_name;phone\nAnna;123\n", ImportMissingColumns, "an email or a postal code"),
     ],
 )
+@pytest.mark.parametrize("reader", ["thread", "process"])
 async def test_bad_files_are_refused_clearly_and_change_nothing(
     db: Database,
     clock: FakeClock,
@@ -201,8 +205,12 @@ async def test_bad_files_are_refused_clearly_and_change_nothing(
     content: bytes,
     error: type[Exception],
     words: str,
+    reader: str,
 ) -> None:
+    """The same refusals whether the file is read in a thread or (a large file) in a child
+    process, whose errors cross over with their parameters."""
     services = build(db, clock, keys)
+    services.imports.process_min_bytes = 0 if reader == "process" else PROCESS_MIN_BYTES
     petition = await services.petitions.create(organizer(), DRAFT)
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -211,6 +219,7 @@ async def test_bad_files_are_refused_clearly_and_change_nothing(
         await services.imports.run(organizer(), petition.code, path, "bad.csv")
     assert words in said(refused)
     assert await snapshot(db) == before
+    assert multiprocessing.active_children() == []
 
 
 async def test_size_limit_hash_key_and_organizers_only(
@@ -266,11 +275,13 @@ async def test_bad_rows_are_listed_and_never_abort(
     assert await counter_matches(db, petition.id)
 
 
+@pytest.mark.parametrize("reader", ["thread", "process"])
 async def test_an_import_that_fails_midway_counts_nothing(
-    db: Database, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
 ) -> None:
     services = build(db, clock, None)
     services.imports.chunk_rows = 10
+    services.imports.process_min_bytes = 0 if reader == "process" else PROCESS_MIN_BYTES
     petition = await services.petitions.create(organizer(), DRAFT)
     path = tmp_path / "fifty.csv"
     path.write_text(
@@ -290,6 +301,7 @@ async def test_an_import_that_fails_midway_counts_nothing(
     monkeypatch.setattr(imports_repo, "stage", flaky_stage)
     with pytest.raises(OSError, match="disk full"):
         await services.imports.run(organizer(), petition.code, path, "fifty.csv")
+    assert multiprocessing.active_children() == []  # the reader process was stopped
     assert await counts(db) == before
     assert (await services.petitions.get_by_id(petition.id)).total == 0
     async with db.read() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import pickle
 from datetime import UTC, datetime
 
 import pytest
@@ -172,3 +173,17 @@ def test_written_csv_reads_back_with_no_cell_a_formula(rows: list[list[str]]) ->
     assert len(read) == len(rows) + 1
     for cells in read:
         assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+
+
+def test_an_import_error_crosses_a_pickle_with_its_parameters() -> None:
+    """An import's reader process hands its errors over pickled: the organizer's message must
+    still name the columns it found."""
+    with pytest.raises(ImportMissingColumns) as raised:
+        map_headers(["Vorname", "Telefon"])
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert type(copy) is ImportMissingColumns
+    assert (copy.template, copy.params) == (raised.value.template, raised.value.params)
+    assert type(copy.params["missing"]) is type(raised.value.params["missing"])  # still Lazy
+    said = localizer("ru").t(copy.template, **copy.params)
+    assert said == localizer("ru").t(raised.value.template, **raised.value.params)
+    assert "Vorname, Telefon" in said

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -155,3 +157,23 @@ def test_fields_say_which_key_sealed_them_and_older_formats_still_open() -> None
     assert both.open(legacy) == UNSEALER.open(legacy) == "Anna"
     with pytest.raises(CryptoError, match="not among the keys given"):
         Unsealer(load_private_key(other_private)).open(SEALER.seal("Anna"))
+
+
+def test_a_batch_never_repeats_a_nonce_and_batches_never_share_a_key() -> None:
+    nonce_at = 1 + 8 + 32  # format byte, key id, the batch's ephemeral public key
+    first, second = SEALER.batch(), SEALER.batch()
+    sealed = [first.seal("Anna") for _ in range(2000)]
+    assert len({s[nonce_at : nonce_at + 24] for s in sealed}) == 2000
+    assert first.seal("Anna")[9:nonce_at] != second.seal("Anna")[9:nonce_at]
+    assert all(UNSEALER.open(s) == "Anna" for s in sealed[:50])
+
+
+def test_hasher_and_sealer_cross_a_pickle_without_showing_the_key() -> None:
+    """An import's reader process gets them pickled: the same hashes, seals for the same key."""
+    hasher = Hasher(b"k" * 40)
+    copy = pickle.loads(pickle.dumps(hasher))
+    assert copy.email("anna@example.org") == hasher.email("anna@example.org")
+    assert "kkkk" not in repr(hasher)
+    sealer = pickle.loads(pickle.dumps(SEALER))
+    assert sealer.key_id == SEALER.key_id
+    assert UNSEALER.open(sealer.batch().seal("Anna")) == "Anna"
