@@ -5,6 +5,7 @@ Personal fields are stored only sealed (`sealed_*`, opened nowhere in the bot) o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,13 +107,15 @@ async def link(conn: Connection, user_id: int, signer_id: int, now: datetime) ->
     )
 
 
-async def language_for_user(conn: Connection, user_id: int) -> str | None:
-    value = await conn.fetchval(
-        "SELECT s.language FROM member_links m JOIN signers s ON s.id = m.signer_id "
-        "WHERE m.user_id = ?",
-        (user_id,),
+async def languages_for_users(conn: Connection, user_ids: Sequence[int]) -> dict[int, str]:
+    """user id → the language chosen, for those of `user_ids` who chose one."""
+    marks = ", ".join("?" * len(user_ids))
+    rows = await conn.fetchall(
+        "SELECT m.user_id, s.language FROM member_links m JOIN signers s ON s.id = m.signer_id "
+        f"WHERE m.user_id IN ({marks}) AND s.language IS NOT NULL",
+        list(user_ids),
     )
-    return None if value is None else str(value)
+    return {int(r[0]): str(r[1]) for r in rows}
 
 
 async def public_name_for_user(conn: Connection, user_id: int) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -46,6 +48,9 @@ def timezone_names(text: str, limit: int = 25) -> list[str]:
     return names[:limit]
 
 
+LANGUAGE_BATCH = 500  # SQLite allows 32,766 parameters; a few hundred keep each read short
+
+
 class GuildService:
     """Server settings, cached in memory: every interaction needs them (language, organizer
     role), and this process is the database's only writer, so the cache cannot go stale."""
@@ -55,6 +60,8 @@ class GuildService:
         self.clock = clock
         self._settings: dict[int, GuildSettings] = {}
         self._languages: dict[int, str | None] = {}
+        self._wanted: dict[int, asyncio.Future[str | None]] = {}
+        self._loader: asyncio.Task[None] | None = None
 
     async def settings(self, guild_id: int) -> GuildSettings:
         cached = self._settings.get(guild_id)
@@ -85,11 +92,51 @@ class GuildService:
         return actor.is_organizer(settings.organizer_role_id)
 
     async def member_language(self, user_id: int) -> str | None:
-        """The language a member chose for themselves (`/me language`), if any."""
-        if user_id not in self._languages:
-            async with self.db.read() as conn:
-                self._languages[user_id] = await signers.language_for_user(conn, user_id)
-        return self._languages[user_id]
+        """The language a member chose for themselves (`/me language`), if any.
+
+        Every interaction needs it and, in a surge, most come from members not seen before: the
+        look-ups that wait meanwhile are made together, one query per `LANGUAGE_BATCH` members,
+        instead of one turn at the database each."""
+        if user_id in self._languages:
+            return self._languages[user_id]
+        wanted = self._wanted.get(user_id)
+        if wanted is None:
+            wanted = self._wanted[user_id] = asyncio.get_running_loop().create_future()
+            if self._loader is None:
+                self._loader = asyncio.create_task(self._load_wanted())
+        return await asyncio.shield(wanted)  # one caller giving up cancels nobody else's
+
+    async def _load_wanted(self) -> None:
+        try:
+            while self._wanted:
+                batch: dict[int, asyncio.Future[str | None]] = {}
+                try:
+                    async with self.db.read() as conn:
+                        # taken once the database is ours: look-ups that queued meanwhile join
+                        batch = dict(itertools.islice(self._wanted.items(), LANGUAGE_BATCH))
+                        found = await signers.languages_for_users(conn, list(batch))
+                except Exception as error:
+                    for user_id, future in batch.items():
+                        self._wanted.pop(user_id, None)
+                        if not future.done():
+                            future.set_exception(error)
+                            future.exception()  # retrieved: each waiting caller raises it
+                    if not batch:
+                        raise
+                    continue
+                for user_id, future in batch.items():
+                    self._wanted.pop(user_id, None)
+                    # a choice remembered while the query ran is newer than what it read
+                    language = self._languages.setdefault(user_id, found.get(user_id))
+                    if not future.done():
+                        future.set_result(language)
+        finally:
+            self._loader = None
+            for future in self._wanted.values():  # only if this task itself failed
+                if not future.done():
+                    future.set_exception(RuntimeError("the language look-up stopped"))
+                    future.exception()
+            self._wanted.clear()
 
     async def update(
         self,
