@@ -8,6 +8,7 @@ import logging
 import pkgutil
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -41,6 +42,9 @@ def extension_names() -> list[str]:
         for info in pkgutil.iter_modules(cogs.__path__)
         if not info.name.startswith("_")
     )
+
+
+HTTP_CONNECTIONS = 100  # aiohttp's own default; discord.py sets none
 
 
 def bot_intents() -> discord.Intents:
@@ -90,6 +94,14 @@ class RallyBot(commands.AutoShardedBot):
             on_error=lambda _: self.metrics.errors.labels("webhook").inc(),
         )
         self.web: WebServer | None = None
+
+    async def login(self, token: str) -> None:
+        if self.http.connector is discord.utils.MISSING:
+            # discord.py's default pool is unbounded: a burst of 1,000 clicks opened 1,000
+            # connections (and, against Discord, 1,000 TLS handshakes) to answer them. A
+            # bounded pool reuses connections instead; requests wait a moment for a free one.
+            self.http.connector = aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         if not self.db.is_open:

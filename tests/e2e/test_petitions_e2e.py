@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.client import HTTP_CONNECTIONS
 from bot.db import Database
 from bot.sandbox.emulator import Deferred, DiscordEmulator
 from tests.e2e.conftest import World
@@ -115,6 +116,8 @@ async def test_surge_of_500_members_clicking_sign(
         assert numbers == list(range(1, 501))
         petition = await bot.services.petitions.get(world.guild.id, code)
         assert petition.total == 500
+        # 500 answers at once over a bounded pool: connections reused, not one each
+        assert len(emulator.connections) <= HTTP_CONNECTIONS
 
 
 async def test_buttons_survive_a_restart_and_deleted_petitions_say_so(

@@ -78,6 +78,8 @@ class DiscordEmulator(MemberActions):
             load_validator(openapi_path) if validate_openapi else None
         )
         self.requests: list[tuple[str, str, int]] = []
+        #: Every client address an API request came from: how many connections the bot opened.
+        self.connections: set[object] = set()
         self.unhandled: list[tuple[str, str]] = []
         self.port = 0
         self._runner: web.AppRunner | None = None

@@ -82,6 +82,8 @@ def make_middleware(emu: DiscordEmulator) -> Any:
             return await handler(request)
         rel = path[len(PREFIX) :]
         template = _template(request)
+        if request.transport is not None:
+            emu.connections.add(request.transport.get_extra_info("peername"))
         response = await _process(emu, request, handler, method, rel, template)
         emu.requests.append((method, rel, response.status))
         return response
