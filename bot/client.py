@@ -192,6 +192,7 @@ class RallyBot(commands.AutoShardedBot):
             await self.announcer.stop()
             await self.live.stop()
             await self.drive_status.stop()
+            await self.services.imports.settled()
             self.services.images.close()
             await super().close()
         finally:

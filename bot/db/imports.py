@@ -98,12 +98,19 @@ async def discard(conn: Connection, import_id: int) -> None:
     await conn.execute("DELETE FROM import_rows WHERE import_id = ?", (import_id,))
 
 
-async def discard_abandoned(conn: Connection, now: datetime) -> int:
-    """Imports left 'running' by a stopped bot: drop their staged rows, mark them failed."""
-    await conn.execute(
-        "DELETE FROM import_rows WHERE import_id IN "
-        "(SELECT id FROM imports WHERE status = 'running')"
+async def discard_some(conn: Connection, import_id: int, limit: int) -> int:
+    """Delete up to `limit` of an import's staged rows; how many were deleted."""
+    return await conn.execute_rowcount(
+        "DELETE FROM import_rows WHERE id IN "
+        "(SELECT id FROM import_rows WHERE import_id = ? ORDER BY id LIMIT ?)",
+        (import_id, limit),
     )
+
+
+async def discard_abandoned(conn: Connection, now: datetime) -> int:
+    """Staged rows a stopped bot left: of imports left 'running' (marked failed) and of
+    counted ones whose rows were still being deleted. Call with no import running."""
+    await conn.execute("DELETE FROM import_rows")
     return await conn.execute_rowcount(
         "UPDATE imports SET status = 'failed', finished_at = ? WHERE status = 'running'",
         (to_text(now),),

@@ -280,6 +280,7 @@ class Hasher:
         if len(key) < HASH_KEY_MIN:
             raise KeyFormatError(f"the hash key must be at least {HASH_KEY_MIN} characters")
         self._key = key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied: no re-keying a hash
 
     def __reduce__(self) -> tuple[object, tuple[bytes]]:
         return (Hasher, (self._key,))
@@ -288,8 +289,9 @@ class Hasher:
         return "Hasher(<key>)"
 
     def _digest(self, label: str, value: str) -> str:
-        message = label.encode() + b"\x00" + value.encode("utf-8")
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+        digest = self._keyed.copy()
+        digest.update(label.encode() + b"\x00" + value.encode("utf-8"))
+        return digest.hexdigest()
 
     def email(self, canonical: str) -> str:
         return self._digest("email", canonical)

@@ -7,7 +7,8 @@ checked, de-duplicated within the file, hashed and sealed, and its rows are stag
 Then one transaction matches the staged rows to people Rally already knows, inserts the new
 signers and signatures, moves the petition's counter, raises its goal and queues milestone
 announcements. If anything fails before that commit, the staged rows are deleted and the petition
-is exactly as it was; a bot stopped mid-import leaves staged rows that the next import deletes.
+is exactly as it was; once it commits, they are deleted after the answer, in short
+transactions. A bot stopped mid-import leaves staged rows that the next import deletes.
 A full disk (in staging or counting) is reported as `StorageFull`, with the same guarantee.
 Importing the same file twice counts nobody twice: the second time every row is a duplicate.
 """
@@ -49,6 +50,7 @@ from bot.services.signers import SignerConfig
 
 log = logging.getLogger(__name__)
 
+DISCARD_ROWS = 20_000  # staged rows deleted per transaction once an import is counted
 SIGNED_BEFORE = N_("this person had already signed the petition")
 SAME_PERSON = N_("the same person as an earlier row")
 
@@ -110,6 +112,7 @@ class ImportService:
         self.chunk_rows = chunk_rows
         self.process_min_bytes = process_min_bytes
         self._running: set[int] = set()
+        self._discarding: set[asyncio.Task[None]] = set()
 
     @property
     def max_bytes(self) -> int:
@@ -223,6 +226,31 @@ class ImportService:
             )
             raise
 
+    def _discard_later(self, import_id: int) -> None:
+        """Delete a counted import's staged rows after the answer, in short transactions.
+
+        Inside the count they added seconds to a large import's answer while members waited
+        for the lock (1,000,000 rows: ~3 s); they count for nothing any more, and rows a
+        stopped bot leaves behind are deleted by the next import."""
+        task = asyncio.create_task(self._discard_in_chunks(import_id))
+        self._discarding.add(task)
+        task.add_done_callback(self._discarding.discard)
+
+    async def _discard_in_chunks(self, import_id: int) -> None:
+        try:
+            while True:
+                async with self.db.transaction() as conn:
+                    deleted = await imports.discard_some(conn, import_id, DISCARD_ROWS)
+                if deleted < DISCARD_ROWS:
+                    return
+        except Exception:
+            log.warning("import %s: staged rows left for the next import to delete", import_id)
+
+    async def settled(self) -> None:
+        """Wait until counted imports' staged rows are deleted (before closing the database)."""
+        while self._discarding:
+            await asyncio.gather(*self._discarding, return_exceptions=True)
+
     @staticmethod
     def _progress(
         phase: str, rows_read: int, staged: int, problems: list[RowProblem]
@@ -262,7 +290,6 @@ class ImportService:
             problems.sort(key=lambda p: p.line)
             duplicates = sum(1 for p in problems if p.kind == "duplicate")
             rejected = len(problems) - duplicates
-            await imports.discard(conn, import_id)
             await imports.finish(
                 conn,
                 import_id,
@@ -290,6 +317,7 @@ class ImportService:
             )
             updated = await petitions.by_id(conn, current.id)
         assert updated is not None
+        self._discard_later(import_id)
         log.info(
             "import %s: %d rows, %d counted, %d duplicates, %d rejected",
             import_id,

@@ -118,6 +118,7 @@ async def test_a_generated_100000_row_csv_with_progress_and_summary(
     # the goal climbed the ladder and the biggest milestone crossed was queued once
     assert summary.goal_change is not None and summary.goal_change.to_goal > summary.imported
     assert len(summary.announcements) == 1
+    await services.imports.settled()  # the staged rows are deleted after the answer
     async with db.read() as conn:
         assert await conn.fetchval("SELECT COUNT(*) FROM import_rows") == 0
         status = await conn.fetchone("SELECT status, imported, rejected FROM imports")
@@ -376,3 +377,49 @@ async def test_imports_are_not_allowed_with_members_signatures_counted_twice(
     with pytest.raises(HashKeyMissing) as refused:
         await services.imports.run(organizer(), petition.code, path, "a.csv")
     assert "RALLY_HASH_KEY" in said(refused)
+
+
+async def test_staged_rows_a_stopped_bot_left_are_deleted_by_the_next_import(
+    db: Database, clock: FakeClock, keys: Keys, tmp_path: Path
+) -> None:
+    """A bot stopped mid-import leaves its import 'running'; one stopped just after a count
+    leaves staged rows not yet deleted. The next import clears both and counts as usual."""
+    services = build(db, clock, keys)
+    petition = await services.petitions.create(organizer(), DRAFT)
+    path = tmp_path / "three.csv"
+    path.write_text(
+        "name,zip\n" + "".join(f"Person {i},{10000 + i}\n" for i in range(3)), encoding="utf-8"
+    )
+    leftover = [
+        imports_repo.StagedRow(n, None, f"h{n}", None, None, None, None, clock(), None)
+        for n in range(2, 7)
+    ]
+    async with db.transaction() as conn:
+        for status in ("running", "done"):
+            import_id = await imports_repo.start(
+                conn,
+                guild_id=petition.guild_id,
+                petition_id=petition.id,
+                file_name="old.csv",
+                created_by=1,
+                now=clock(),
+            )
+            await imports_repo.stage(conn, import_id, leftover)
+            if status == "done":
+                await imports_repo.finish(
+                    conn,
+                    import_id,
+                    status="done",
+                    rows_read=5,
+                    imported=5,
+                    duplicates=0,
+                    rejected=0,
+                    now=clock(),
+                )
+    summary = await services.imports.run(organizer(), petition.code, path, path.name)
+    assert summary.imported == 3 and summary.petition.total == 3
+    await services.imports.settled()
+    async with db.read() as conn:
+        assert await conn.fetchval("SELECT COUNT(*) FROM import_rows") == 0
+        statuses = [r[0] for r in await conn.fetchall("SELECT status FROM imports ORDER BY id")]
+    assert statuses == ["failed", "done", "done"]

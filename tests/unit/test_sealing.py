@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import pickle
 
 import pytest
@@ -177,3 +179,18 @@ def test_hasher_and_sealer_cross_a_pickle_without_showing_the_key() -> None:
     sealer = pickle.loads(pickle.dumps(SEALER))
     assert sealer.key_id == SEALER.key_id
     assert UNSEALER.open(sealer.batch().seal("Anna")) == "Anna"
+
+
+def test_keyed_hashes_stay_the_hmac_the_stored_ones_were_made_with() -> None:
+    """Stored hashes must keep matching: HMAC-SHA256(key, label NUL value), hex."""
+    key = b"k" * 40
+    hasher = Hasher(key)
+    for label, value, made in (
+        ("email", "anna@example.org", hasher.email("anna@example.org")),
+        ("name_postal", "anna kowalska\x1f02134", hasher.name_postal("Anna Kowalska", "02-134")),
+    ):
+        message = label.encode() + b"\x00" + value.encode()
+        assert made == hmac.new(key, message, hashlib.sha256).hexdigest()
+    # the keyed state is copied, never changed: the same input, the same hash, every time
+    assert hasher.email("ben@example.org") != hasher.email("anna@example.org")
+    assert hasher.email("anna@example.org") == hasher.email("anna@example.org")
