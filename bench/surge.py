@@ -47,6 +47,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.db.petition_messages import ShownAt
 from bot.domain.milestones import rungs_between
+from bot.domain.petitions import Petition
 from bot.sandbox.emulator import Channel, DiscordEmulator, Guild, Member, Message
 from bot.sandbox.emulator.harness import running_client
 from bot.sandbox.emulator.interactions import Interaction
@@ -60,6 +61,7 @@ Row = dict[str, object]
 
 SIZES = (100, 1_000, 5_000)
 SMALLEST = 20
+WARM_UP_CLICKS = 9  # below the first milestone (10): the warm-up petition announces nothing
 DISCORD_DEADLINE = 3.0
 MEASURING_DEADLINE = 120.0
 THROUGHPUT_GOAL = 0.70
@@ -298,8 +300,9 @@ async def shown_at(bot: RallyBot, petition_id: int) -> list[ShownAt]:
 
 async def prepare(
     emu: DiscordEmulator, path: Path, guild: Guild, organizer: Member, channel: Channel
-) -> tuple[str, int, Message, Channel]:
-    """With Rally: an announcement channel, a petition, and its message with the Sign button."""
+) -> Prepared:
+    """With Rally: an announcement channel, the petition and its message with the Sign button,
+    and a second petition for the warm-up clicks."""
     news = emu.create_channel(guild, "news")
     async with running_rally(emu, path) as bot:
         await _answered(
@@ -307,32 +310,72 @@ async def prepare(
                 organizer, channel, "setup configure", {"announcement_channel": news}
             )
         )
-        opened = await emu.run_command(organizer, channel, "petition create")
-        await opened.response()
-        if opened.modal is None:
-            raise RuntimeError("/petition create did not open its modal")
-        draft = {
-            "title": "Keep the library open",
-            "recipient": "the City Council",
-            "letter": "Dear Council,\n\nPlease keep the library open.",
-            "link": "",
-            "goal": str(PETITION_GOAL),
-        }
-        created = await _answered(await emu.submit_modal(organizer, opened, draft))
-        found = CODE_IN_TEXT.search(created.content or "")
-        if found is None:
-            raise RuntimeError(f"no petition code in {created.content!r}")
-        code = found.group(1)
-        petition = await bot.services.petitions.get(guild.id, code)
-        shown = await emu.run_command(organizer, channel, "petition show", {"code": code})
-        await shown.response()
-        page = shown.original
-        if page is None:
-            raise RuntimeError("/petition show posted nothing")
-        async with asyncio.timeout(10):  # /petition show remembers its message after answering
-            while not any(m.message_id == page.id for m in await shown_at(bot, petition.id)):
-                await asyncio.sleep(0.01)
-    return code, petition.id, page, news
+        measured = await _create(emu, bot, organizer, channel, "Keep the library open")
+        other = await _create(emu, bot, organizer, channel, "Warm-up petition")
+        page = await _show(emu, bot, organizer, channel, measured.code, measured.id)
+        warm_page = await _show(emu, bot, organizer, channel, other.code, other.id)
+    return Prepared(measured.code, measured.id, page, news, warm_page, other.id)
+
+
+async def _create(
+    emu: DiscordEmulator, bot: RallyBot, organizer: Member, channel: Channel, title: str
+) -> Petition:
+    opened = await emu.run_command(organizer, channel, "petition create")
+    await opened.response()
+    if opened.modal is None:
+        raise RuntimeError("/petition create did not open its modal")
+    draft = {
+        "title": title,
+        "recipient": "the City Council",
+        "letter": "Dear Council,\n\nPlease keep the library open.",
+        "link": "",
+        "goal": str(PETITION_GOAL),
+    }
+    created = await _answered(await emu.submit_modal(organizer, opened, draft))
+    found = CODE_IN_TEXT.search(created.content or "")
+    if found is None:
+        raise RuntimeError(f"no petition code in {created.content!r}")
+    return await bot.services.petitions.get(organizer.guild_id, found.group(1))
+
+
+@dataclass
+class Prepared:
+    code: str
+    petition_id: int
+    page: Message
+    news: Channel
+    warm_up_page: Message  # a second petition: the bots answer a few Sign clicks there first
+    warm_up_id: int
+
+
+async def _show(
+    emu: DiscordEmulator,
+    bot: RallyBot,
+    organizer: Member,
+    channel: Channel,
+    code: str,
+    petition_id: int,
+) -> Message:
+    shown = await emu.run_command(organizer, channel, "petition show", {"code": code})
+    await shown.response()
+    page = shown.original
+    if page is None:
+        raise RuntimeError("/petition show posted nothing")
+    async with asyncio.timeout(10):  # /petition show remembers its message after answering
+        while not any(m.message_id == page.id for m in await shown_at(bot, petition_id)):
+            await asyncio.sleep(0.01)
+    return page
+
+
+async def warm_up(
+    emu: DiscordEmulator, members: Sequence[Member], page: Message, custom_id: str
+) -> None:
+    """`WARM_UP_CLICKS` members, not among those measured, click Sign on the warm-up petition
+    and are answered: a bot in a real surge has been running, its code paths warm; each
+    measured member is still new to it (language, signer record)."""
+    for member in members:
+        it = await emu.click(member, page, custom_id)
+        await it.response()
 
 
 async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Result:
@@ -352,17 +395,24 @@ async def run_size(n: int, workdir: Path, *, rate: float | None = None) -> Resul
             for i in range(n)
         ]
         path = workdir / f"surge-{n}-{rate or 'burst'}.db"
-        _, petition_id, page, news = await prepare(emu, path, guild, organizer, channel)
+        ready = await prepare(emu, path, guild, organizer, channel)
+        petition_id, page, news = ready.petition_id, ready.page, ready.news
         custom_id = f"rally:sign:{petition_id}"
+        warm_id = f"rally:sign:{ready.warm_up_id}"
+        warmers = [
+            emu.create_member(guild, f"w{i}", created_at=since) for i in range(WARM_UP_CLICKS)
+        ]
 
         async with bot_process(emu, FLOOR, path, workdir / f"{path.stem}-floor.log") as proc:
             await until_answered(emu, organizer, page, custom_id)
+            await warm_up(emu, warmers, ready.warm_up_page, warm_id)
             before = cpu_seconds(proc.pid)
             floor = await surge(emu, members, page, custom_id, rate=rate)
             floor.cpu_seconds = cpu_seconds(proc.pid) - before
 
         async with bot_process(emu, RALLY, path, workdir / f"{path.stem}-rally.log") as proc:
             await until_answered(emu, organizer, page, f"rally:letter:{petition_id}")
+            await warm_up(emu, warmers, ready.warm_up_page, warm_id)
             before = cpu_seconds(proc.pid)
             rally = await surge(emu, members, page, custom_id, rate=rate)
             rally.cpu_seconds = cpu_seconds(proc.pid) - before

@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 import cogs
+from bot.activity import Activity
 from bot.command_i18n import RallyTranslator
 from bot.config import Settings
 from bot.db import Database, meta
@@ -87,6 +88,7 @@ class RallyBot(commands.AutoShardedBot):
         self.drives_scheduler = DriveScheduler(self, poll_seconds=settings.outbox_poll_seconds)
         self.leaderboard_posts = LeaderboardPosts(self, poll_seconds=settings.outbox_poll_seconds)
         self.metrics = Metrics()
+        self.interaction_activity = Activity()
         self.webhooks = WebhookWorker(
             services.webhooks,
             poll_seconds=settings.outbox_poll_seconds,
@@ -180,6 +182,7 @@ class RallyBot(commands.AutoShardedBot):
             self.signatures_changed(processed.petition_id, processed.announcements)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        self.interaction_activity.touch()
         self.metrics.interactions.labels(interaction.type.name).inc()
 
     async def close(self) -> None:
