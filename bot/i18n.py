@@ -101,6 +101,7 @@ class Localizer:
         self.language = language if language in LANGUAGES else SOURCE_LANGUAGE
         self.catalog = load_catalog(self.language)
         self.locale = Locale.parse(self.language)
+        self._group = _plain_grouping(self.locale)
 
     def _format(self, template: str, params: Mapping[str, Any]) -> str:
         if not params:
@@ -134,6 +135,8 @@ class Localizer:
         return self._format(template, {"count": n, **params})
 
     def number(self, value: int | float) -> str:
+        if type(value) is int and value >= 0 and self._group is not None:
+            return f"{value:,}".replace(",", self._group)  # Babel's result, ~20× faster
         return format_decimal(value, locale=self.locale)
 
     def date(self, value: date | datetime) -> str:
@@ -143,6 +146,25 @@ class Localizer:
 
     def datetime(self, value: datetime) -> str:
         return format_datetime(value, format="medium", locale=self.locale)
+
+
+#: Numbers whose Babel formatting `_plain_grouping` compares with the fast path's.
+GROUPING_SAMPLES = (0, 7, 42, 999, 1000, 1234, 9999, 10000, 12345, 999999, 1000000, 1234567890)
+
+
+def _plain_grouping(locale: Locale) -> str | None:
+    """The group separator, when the locale groups whole numbers by threes with it as Python's
+    `,` format does — checked against Babel itself; None (always ask Babel) otherwise.
+
+    Every answer formats a few numbers ("signer #1,234 of 5,000"): Babel takes ~25 µs each,
+    a measurable share of a click's cost in a surge."""
+    group = format_decimal(1000000, locale=locale)[1:2]
+    if not group or group.isdigit():
+        return None
+    fast = [f"{n:,}".replace(",", group) for n in GROUPING_SAMPLES]
+    if fast != [format_decimal(n, locale=locale) for n in GROUPING_SAMPLES]:
+        return None
+    return group
 
 
 @cache
