@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -19,6 +20,7 @@ from bot.config import Settings
 from bot.db import Database, meta
 from bot.domain.clock import Clock, utcnow
 from bot.drive_status import DriveStatusMessages
+from bot.interactions import BEHIND_WORKERS
 from bot.leaderboard_posts import LeaderboardPosts
 from bot.live import LiveMessages
 from bot.metrics import Metrics
@@ -89,6 +91,7 @@ class RallyBot(commands.AutoShardedBot):
         self.leaderboard_posts = LeaderboardPosts(self, poll_seconds=settings.outbox_poll_seconds)
         self.metrics = Metrics()
         self.interaction_activity = Activity()
+        self.behind = asyncio.Semaphore(BEHIND_WORKERS)  # see `bot.interactions.in_time`
         self.webhooks = WebhookWorker(
             services.webhooks,
             poll_seconds=settings.outbox_poll_seconds,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import discord
@@ -62,14 +62,45 @@ T = TypeVar("T")
 #: Discord wants the first answer within 3 s of the click; past this many seconds Rally
 #: acknowledges first ("Rally is thinking…", only for the member) and answers when ready.
 ANSWER_BUDGET = 2.0
+#: A click whose handling starts this many seconds after Discord sent it has waited behind
+#: others: the bot is behind (a surge bigger than it answers at once). It is acknowledged
+#: before anything else is done for it.
+BEHIND_AFTER = 0.75
+#: While behind, at most this many acknowledged clicks are worked on at once: the rest wait
+#: without taking the event loop's time, which goes to acknowledging the clicks still arriving.
+BEHIND_WORKERS = 8
 
 
-async def in_time(interaction: discord.Interaction[Any], work: Awaitable[T]) -> T:
+def waited(interaction: discord.Interaction[Any]) -> float:
+    """Seconds since Discord created the interaction (its id says when)."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+async def acknowledge_if_behind(interaction: discord.Interaction[Any]) -> bool:
+    """Defer ephemerally at once when the click waited `BEHIND_AFTER` already; True if so."""
+    if interaction.response.is_done() or waited(interaction) < BEHIND_AFTER:
+        return False
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    return True
+
+
+async def in_time(
+    interaction: discord.Interaction[Any],
+    work: Coroutine[Any, Any, T],
+    behind: asyncio.Semaphore | None = None,
+) -> T:
     """Run `work`; when it would finish too late for Discord's window, defer ephemerally first,
-    so under a surge a member sees a short wait, never "This interaction failed"."""
+    so under a surge a member sees a short wait, never "This interaction failed".
+
+    An interaction acknowledged already (`acknowledge_if_behind`) does its work when one of
+    the `behind` places is free."""
+    if interaction.response.is_done():
+        if behind is None:
+            return await work
+        async with behind:
+            return await work
     task = asyncio.ensure_future(work)
-    elapsed = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    budget = ANSWER_BUDGET - elapsed
+    budget = ANSWER_BUDGET - waited(interaction)
     if budget > 0:
         done, _ = await asyncio.wait({task}, timeout=budget)
         if done:

@@ -20,7 +20,12 @@ from bot.domain.petitions import (
 )
 from bot.domain.signers import SignerDetails
 from bot.i18n import Localizer
-from bot.interactions import actor_and_localizer, in_time, reply_privately
+from bot.interactions import (
+    acknowledge_if_behind,
+    actor_and_localizer,
+    in_time,
+    reply_privately,
+)
 from bot.tree import report_error
 from bot.ui.drives import signed_reply
 from bot.ui.petitions import letter_embeds, petition_embed
@@ -96,8 +101,10 @@ async def sign_and_reply(
 ) -> None:
     """Sign for the member and answer them; the first time a petition collects delivery
     details (and the organization's key is set), a modal asks for them before signing."""
-    actor, tr = await actor_and_localizer(interaction)
     services = _bot(interaction).services
+    if not services.signers.sealing_on:  # no modal can be needed: acknowledge first if behind
+        await acknowledge_if_behind(interaction)
+    actor, tr = await actor_and_localizer(interaction)
     if services.signers.sealing_on:
         petition = await services.petitions.get_by_id(petition_id)
         first_time = await services.petitions.signed_on(petition_id, actor.user_id) is None
@@ -122,9 +129,11 @@ async def sign_and_reply(
 async def _sign_now(
     interaction: discord.Interaction[Any], petition_id: int, referral: str | None
 ) -> None:
+    await acknowledge_if_behind(interaction)
     actor, tr = await actor_and_localizer(interaction)
-    signing = _bot(interaction).services.petitions.sign(actor, petition_id, referral)
-    result = await in_time(interaction, signing)
+    bot = _bot(interaction)
+    signing = bot.services.petitions.sign(actor, petition_id, referral)
+    result = await in_time(interaction, signing, bot.behind)
     await reply_privately(
         interaction, signed_reply(tr, result), after_signing_view(tr, result.petition)
     )

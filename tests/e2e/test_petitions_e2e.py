@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot import interactions
 from bot.client import HTTP_CONNECTIONS
 from bot.db import Database
 from bot.sandbox.emulator import Deferred, DiscordEmulator
@@ -161,6 +162,29 @@ async def test_goal_rises_along_the_ladder(
         assert "The goal rose to 250." in text_of(counted.original)
         petition = await bot.services.petitions.get(world.guild.id, code)
         assert (petition.total, petition.goal) == (198, 250)
+
+
+async def test_a_bot_behind_acknowledges_each_click_first_and_answers_every_one(
+    emulator: DiscordEmulator, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clicks that reach the bot late (it is behind a surge) are acknowledged before anything
+    else is done for them, then answered, a few at a time: every member gets their number."""
+    monkeypatch.setattr(interactions, "BEHIND_AFTER", 0.0)  # every click counts as late
+    members = [emulator.create_member(world.guild, f"late{n}") for n in range(40)]
+    async with running_rally(emulator, tmp_path / "r.db") as bot:
+        act = Act(emulator, world.channel)
+        code = await act.create_petition(world.organizer)
+        shown = await act.run(world.anna, "petition show", {"code": code})
+        assert shown.original is not None
+        clicks = await asyncio.gather(
+            *(emulator.click(m, shown.original, "rally:sign:1") for m in members)
+        )
+        firsts = await asyncio.gather(*(c.response() for c in clicks))
+        assert all(isinstance(f, Deferred) and f.ephemeral for f in firsts)
+        answers = await asyncio.gather(*(c.wait_original(timeout=30) for c in clicks))
+        numbers = sorted(int(text_of(a).split("#")[1].split(" ")[0]) for a in answers)
+        assert numbers == list(range(1, 41)) and not any(c.failed for c in clicks)
+        assert (await bot.services.petitions.get(world.guild.id, code)).total == 40
 
 
 async def test_a_slow_signature_is_acknowledged_in_time_and_answered_after(
