@@ -172,24 +172,17 @@ class FileReader:
 
 
 class ProcessReader:
-    """A `FileReader` in a child process; the same three calls, each blocking (run them in a
-    worker thread). The child reads at most one chunk ahead: it waits to hand a chunk over.
+    """A `FileReader`, not yet opened, run in a child process; the same three calls, each
+    blocking (run them in a worker thread). The child reads at most one chunk ahead: it waits
+    to hand a chunk over.
 
     Errors raised by the reader in the child (`ImportEmpty`, …) are raised here, parameters
     intact. `close()` stops the child whatever state it is in; a child whose parent died exits
     when its next hand-over finds the pipe closed.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        hasher: Hasher,
-        sealer: Sealer | None,
-        now: datetime,
-        chunk_rows: int = CHUNK_ROWS,
-    ) -> None:
-        self._args = (path, hasher, sealer, now, chunk_rows)
+    def __init__(self, reader: FileReader) -> None:
+        self._reader = reader  # not opened here: it is pickled to the child as it is
         self._pipe: Connection | None = None
         self._process: BaseProcess | None = None
 
@@ -197,7 +190,7 @@ class ProcessReader:
         context = multiprocessing.get_context("spawn")  # never fork a process that has threads
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(
-            target=_serve, args=(sender, *self._args), name="rally-import-reader", daemon=True
+            target=_serve, args=(sender, self._reader), name="rally-import-reader", daemon=True
         )
         self._pipe, self._process = receiver, process
         process.start()
@@ -233,16 +226,8 @@ class ProcessReader:
             process.close()
 
 
-def _serve(
-    pipe: Connection,
-    path: Path,
-    hasher: Hasher,
-    sealer: Sealer | None,
-    now: datetime,
-    chunk_rows: int,
-) -> None:
+def _serve(pipe: Connection, reader: FileReader) -> None:
     """The child process: hand over ("ok", None) once open, then each chunk, then None."""
-    reader = FileReader(path, hasher=hasher, sealer=sealer, now=now, chunk_rows=chunk_rows)
     try:
         reader.open()
         pipe.send((True, None))

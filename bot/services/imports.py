@@ -145,10 +145,10 @@ class ImportService:
         size = await asyncio.to_thread(os.path.getsize, path)
         self.check_size(size)
         now = self.clock()
-        kind = ProcessReader if size >= self.process_min_bytes else FileReader
-        reader: ChunkReader = kind(
+        in_file = FileReader(
             path, hasher=hasher, sealer=self.config.sealer, now=now, chunk_rows=self.chunk_rows
         )
+        reader: ChunkReader = ProcessReader(in_file) if size >= self.process_min_bytes else in_file
         self._running.add(petition.id)
         try:
             await asyncio.to_thread(reader.open)
