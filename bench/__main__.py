@@ -26,7 +26,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def modules() -> list[str]:
-    return sorted(info.name for info in pkgutil.iter_modules(bench.__path__) if not info.ispkg)
+    """The benchmark modules: not packages (`bench/floor`), not this runner nor private helpers."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(bench.__path__)
+        if not info.ispkg and not info.name.startswith("_")
+    )
 
 
 def _rows(figures: Any) -> list[dict[str, Any]]:

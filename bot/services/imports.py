@@ -1,8 +1,8 @@
 """`/signers import`: count a CSV of people who signed elsewhere, without counting anyone twice.
 
 Guarantee: **an import counts all of its good rows or none of them.** The file is read in a worker
-thread — or, from `PROCESS_MIN_BYTES` on, in a child process (`import_files.ProcessReader`) —
-checked, de-duplicated within the file, hashed and sealed, and its rows are staged in chunks of
+thread — or, from `PROCESS_MIN_BYTES` on, in child processes (`import_files.ProcessReader`) —
+checked, hashed, sealed and de-duplicated within the file, and its rows are staged in chunks of
 `CHUNK_ROWS`, one short transaction each, so the bot keeps answering members meanwhile.
 Then one transaction matches the staged rows to people Rally already knows, inserts the new
 signers and signatures, moves the petition's counter, raises its goal and queues milestone
@@ -42,8 +42,10 @@ from bot.services.import_files import (
     PROCESS_MIN_BYTES,
     Chunk,
     ChunkReader,
+    FileDuplicates,
     FileReader,
     ProcessReader,
+    reader_processes,
 )
 from bot.services.lookups import find_petition
 from bot.services.signers import SignerConfig
@@ -53,6 +55,12 @@ log = logging.getLogger(__name__)
 DISCARD_ROWS = 20_000  # staged rows deleted per transaction once an import is counted
 SIGNED_BEFORE = N_("this person had already signed the petition")
 SAME_PERSON = N_("the same person as an earlier row")
+
+
+def _next_chunk(reader: ChunkReader, duplicates: FileDuplicates) -> Chunk | None:
+    """The reader's next chunk without the rows that repeat an earlier row of the file."""
+    chunk = reader.next_chunk()
+    return None if chunk is None else duplicates.keep(chunk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +119,7 @@ class ImportService:
         self.config = config or SignerConfig()
         self.chunk_rows = chunk_rows
         self.process_min_bytes = process_min_bytes
+        self.reader_processes = reader_processes()
         self._running: set[int] = set()
         self._discarding: set[asyncio.Task[None]] = set()
 
@@ -148,14 +157,21 @@ class ImportService:
         in_file = FileReader(
             path, hasher=hasher, sealer=self.config.sealer, now=now, chunk_rows=self.chunk_rows
         )
-        reader: ChunkReader = ProcessReader(in_file) if size >= self.process_min_bytes else in_file
+        reader: ChunkReader = (
+            ProcessReader(in_file, self.reader_processes)
+            if size >= self.process_min_bytes
+            else in_file
+        )
+        duplicates = FileDuplicates()
         self._running.add(petition.id)
         try:
             await asyncio.to_thread(reader.open)
-            chunk = await asyncio.to_thread(reader.next_chunk)
+            chunk = await asyncio.to_thread(_next_chunk, reader, duplicates)
             if chunk is None:
                 raise ImportNoRows()
-            return await self._import(actor, petition, reader, chunk, file_name, now, progress)
+            return await self._import(
+                actor, petition, reader, duplicates, chunk, file_name, now, progress
+            )
         finally:
             await asyncio.shield(asyncio.to_thread(reader.close))
             self._running.discard(petition.id)
@@ -165,6 +181,7 @@ class ImportService:
         actor: Actor,
         petition: Petition,
         reader: ChunkReader,
+        duplicates: FileDuplicates,
         first: Chunk,
         file_name: str,
         now: datetime,
@@ -187,7 +204,7 @@ class ImportService:
         pending: asyncio.Task[Chunk | None] | None = None
         try:
             while chunk is not None:
-                pending = asyncio.create_task(asyncio.to_thread(reader.next_chunk))
+                pending = asyncio.create_task(asyncio.to_thread(_next_chunk, reader, duplicates))
                 async with self.db.transaction() as conn:
                     await imports.stage(conn, import_id, chunk.rows)
                 rows_read += chunk.rows_read

@@ -321,6 +321,57 @@ async def test_an_import_that_fails_midway_counts_nothing(
     assert summary.imported == 50 and await counter_matches(db, petition.id)
 
 
+@pytest.mark.parametrize("processes", [1, 2, 3])
+async def test_reader_processes_share_the_chunks_and_agree_with_one_thread(
+    db: Database, clock: FakeClock, tmp_path: Path, processes: int
+) -> None:
+    """Split among reader processes (chunk i to process i % n), a file gives the thread's
+    answer: rows in file order, a person repeated in another process's chunk is still "the same
+    as line N", and problems keep their lines."""
+    path = tmp_path / "split.csv"
+    lines = ["name,email,zip\n"]
+    for i in range(2, 61):  # line numbers: the header is line 1
+        if i == 27:
+            lines.append("Repeat,person.5@example.org,99999\n")  # chunk 2, same as line 5
+        elif i == 44:
+            lines.append("Person 13,,10013\n")  # chunk 4: name + postal of line 13 (chunk 1)
+        elif i == 60:
+            lines.append('"unclosed,x@example.org,1\n')  # an unreadable record, the last
+        else:
+            lines.append(f"Person {i},person.{i}@example.org,{10000 + i}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+
+    async def run(reader: str) -> tuple[int, int, list[tuple[int, str, dict[str, object]]]]:
+        services = build(db, clock, None)
+        services.imports.chunk_rows = 10
+        services.imports.process_min_bytes = 0 if reader == "process" else PROCESS_MIN_BYTES
+        services.imports.reader_processes = processes
+        petition = await services.petitions.create(organizer(), DRAFT)
+        summary = await services.imports.run(organizer(), petition.code, path, path.name)
+        assert await counter_matches(db, petition.id)
+        async with db.read() as conn:
+            numbers = await conn.fetchall(
+                "SELECT signer_number FROM signatures WHERE petition_id = ? ORDER BY id",
+                (petition.id,),
+            )
+        assert [n[0] for n in numbers] == list(range(1, summary.imported + 1))
+        problems = [(p.line, p.kind, p.params) for p in summary.problems]
+        return summary.rows_read, summary.imported, problems
+
+    in_thread = await run("thread")
+    in_processes = await run("process")
+    assert in_processes == in_thread
+    rows_read, imported, problems = in_thread
+    assert (rows_read, imported) == (59, 56)
+    assert (27, "duplicate", {"line": 5}) in problems and (
+        44,
+        "duplicate",
+        {"line": 13},
+    ) in problems
+    assert [p[1] for p in problems].count("rejected") == 1
+    assert multiprocessing.active_children() == []
+
+
 async def test_referral_codes_credit_the_drive(
     db: Database, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -18,5 +18,6 @@ def test_the_leaderboard_bench_runs_tiny_and_agrees_with_the_naive_query(capsys:
     printed = capsys.readouterr().out
     assert "naive GROUP BY" in printed and "top-10 + caller rank" in printed
     assert "leaderboard" in modules()
+    assert "__main__" not in modules()  # the runner is not a benchmark (it would call itself)
     line = table({"leaderboard": [figures]})
     assert line.startswith("leaderboard") and "rally_ms=" in line and "ok=" in line
