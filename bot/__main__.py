@@ -68,7 +68,9 @@ async def run_bot(settings: Settings, *, force_sync: bool) -> int:
     services = Services.build(
         db, signer_config=SignerConfig.from_settings(settings), limits=settings.abuse_limits()
     )
-    bot = RallyBot(settings=settings, db=db, services=services, force_sync=force_sync)
+    bot = RallyBot(
+        settings=settings, db=db, services=services, force_sync=force_sync, freeze_heap=True
+    )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -50,6 +51,19 @@ def extension_names() -> list[str]:
 HTTP_CONNECTIONS = 100  # aiohttp's own default; discord.py sets none
 
 
+def freeze_startup_objects() -> int:
+    """Take what start-up left alive (modules, classes, commands, translations: ~90,000 objects)
+    out of the garbage collector's full passes (`gc.freeze`); returns how many.
+
+    A full pass walks every tracked object. Measured in `make bench`'s surge of 100 clicks, one
+    pass over Rally's start-up objects fell in the middle of the burst and cost ~65 ms of the
+    ~250 ms it took to answer everyone; with them frozen it walks only what was made since.
+    Frozen objects are never freed — nothing of start-up is meant to be."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def bot_intents() -> discord.Intents:
     """Guilds only: Rally needs no privileged intent (no members, presences or message content)."""
     intents = discord.Intents.none()
@@ -66,8 +80,11 @@ class RallyBot(commands.AutoShardedBot):
         services: Services,
         clock: Clock = utcnow,
         force_sync: bool = False,
+        freeze_heap: bool = False,
         **options: Any,
     ) -> None:
+        """`freeze_heap`: `freeze_startup_objects()` at the end of `setup_hook` — for the bot's
+        own process (`python -m bot`), not for a test process that starts many bots."""
         options.setdefault("guild_ready_timeout", 2.0)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -83,6 +100,7 @@ class RallyBot(commands.AutoShardedBot):
         services.public_pages.base_url = settings.public_page_base
         self.clock = clock
         self.force_sync = force_sync
+        self.freeze_heap = freeze_heap
         self.synced_commands = False
         self.live = LiveMessages(self, interval=settings.live_refresh_seconds)
         self.announcer = AnnouncementDispatcher(self, poll_seconds=settings.outbox_poll_seconds)
@@ -127,6 +145,9 @@ class RallyBot(commands.AutoShardedBot):
             )
             await self.web.start()
         self.synced_commands = await self.sync_commands(force=self.force_sync)
+        if self.freeze_heap:
+            frozen = freeze_startup_objects()
+            log.debug("%d start-up objects frozen out of the garbage collector", frozen)
 
     def _sync_target(self) -> discord.Object | None:
         if self.settings.dev_guild_id is None:
