@@ -1,7 +1,8 @@
 """Ingest: signatures per second through Rally's web server and its CSV import, beside raw sqlite3.
 
 For each batch size (1, 100 and 1,000 signatures per request) it builds a fresh SQLite file
-migrated by Rally, one petition with a webhook secret, and Rally's real web server on 127.0.0.1.
+migrated by Rally, one petition with a webhook secret, and Rally's real web server on 127.0.0.1
+(start-up objects then frozen out of the garbage collector, as the bot's own process does).
 Then, in the same run on the same machine:
 
 - **rally**: the requests (generic format, `X-Rally-Signature` HMAC, bodies signed beforehand as
@@ -46,6 +47,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.client import freeze_startup_objects
 from bot.db import Database
 from bot.db.imports import StagedRow
 from bot.domain.actors import Actor
@@ -114,6 +116,7 @@ async def _serving(path: Path, config: SignerConfig) -> AsyncIterator[Endpoint]:
         context = WebContext(db, services, Metrics(), lambda: True, max_bytes=8 * 1024 * 1024)
         server = WebServer(context)
         await server.start()
+        freeze_startup_objects()  # as `python -m bot` does once started (`bot/client.py`)
         yield Endpoint(services, petition.id, secret, f"{server.url}/hooks/generic/{petition.code}")
     finally:
         if server is not None:

@@ -25,6 +25,7 @@ from bot.services.reviews import ReviewService
 from bot.services.rewards import RewardService
 from bot.services.signers import SignerConfig, SignerService
 from bot.services.volunteers import VolunteerService
+from bot.services.webhook_targets import WebhookTargets
 from bot.services.webhooks import WebhookService
 
 
@@ -62,9 +63,12 @@ class Services:
         guilds = GuildService(db, clock)
         pages = PublicPageService(db, clock)
         cooldowns = Cooldowns(limits or AbuseLimits())
+        targets = WebhookTargets()  # shared: a deleted petition's webhook refuses at once
         return cls(
             guilds=guilds,
-            petitions=PetitionService(db, clock, running, limits=limits, cooldowns=cooldowns),
+            petitions=PetitionService(
+                db, clock, running, limits=limits, cooldowns=cooldowns, webhook_targets=targets
+            ),
             milestones=MilestoneService(db, clock),
             signers=SignerService(db, clock, config),
             links=LinkService(db, clock, config, cooldowns=cooldowns),
@@ -74,7 +78,7 @@ class Services:
             drives=DriveService(db, clock, running),
             rewards=RewardService(db, clock),
             volunteers=VolunteerService(db, clock),
-            webhooks=WebhookService(db, clock, config, running),
+            webhooks=WebhookService(db, clock, config, running, targets),
             leaderboards=LeaderboardService(db, clock),
             admin=AdminService(db, guilds, running, clock),
             public_pages=pages,

@@ -34,6 +34,7 @@ from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition, find_visible_petition
 from bot.services.referrals import RunningDrives, parse_referral
 from bot.services.signing import SignResult, sign_in
+from bot.services.webhook_targets import WebhookTargets
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 10
@@ -65,12 +66,14 @@ class PetitionService:
         *,
         limits: AbuseLimits | None = None,
         cooldowns: Cooldowns | None = None,
+        webhook_targets: WebhookTargets | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.running = running or RunningDrives()
         self.limits = limits or AbuseLimits()
         self.cooldowns = cooldowns or Cooldowns(self.limits)
+        self.webhook_targets = webhook_targets or WebhookTargets()
 
     # -- reading -----------------------------------------------------------------------------
     async def _find(self, conn: Connection, guild_id: int, raw_code: str) -> Petition:
@@ -254,6 +257,7 @@ class PetitionService:
                 subject=petition.code,
                 now=now,
             )
+        self.webhook_targets.forget(petition.code)  # its webhook refuses from now on
         return petition
 
     async def set_external(self, actor: Actor, raw_code: str, count: int) -> CountResult:

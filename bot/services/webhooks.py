@@ -47,6 +47,7 @@ from bot.services.guilds import require_guild, require_organizer
 from bot.services.lookups import find_petition
 from bot.services.referrals import RunningDrives
 from bot.services.signers import SignerConfig
+from bot.services.webhook_targets import WebhookTargets
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +162,13 @@ class WebhookService:
         clock: Clock = utcnow,
         config: SignerConfig | None = None,
         running: RunningDrives | None = None,
+        targets: WebhookTargets | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.config = config or SignerConfig()
         self.running = running or RunningDrives()
+        self.targets = targets or WebhookTargets()
         self.wake: Callable[[], None] = lambda: None
 
     # -- organizers ---------------------------------------------------------------------------
@@ -182,6 +185,7 @@ class WebhookService:
                 await hooks_db.create_endpoint(
                     conn, petition.id, nonce, created_by=actor.user_id, now=now
                 )
+                self.targets.forget(petition.code)
                 await audit.record(
                     conn,
                     guild_id=petition.guild_id,
@@ -215,6 +219,7 @@ class WebhookService:
                 )
             else:
                 await hooks_db.rotate(conn, petition.id, nonce, now)
+            self.targets.forget(petition.code)
             await audit.record(
                 conn,
                 guild_id=petition.guild_id,
@@ -247,8 +252,7 @@ class WebhookService:
         code = normalize_code(raw_code)
         found = None
         if code is not None:
-            async with self.db.read() as conn:
-                found = await hooks_db.target(conn, code)
+            found = await self._target(code)
         if found is None or found.deleted:
             raise UnknownPetition("no such petition")
         expected = (
@@ -264,6 +268,18 @@ class WebhookService:
             raise BadCredentials(
                 "bad or missing X-Rally-Signature" if kind == "generic" else "bad or missing secret"
             )
+        return found
+
+    async def _target(self, code: str) -> Target | None:
+        """The petition `code` names (`WebhookTargets`: remembered a few seconds once found
+        with an endpoint; unknown codes and petitions without one are read every time)."""
+        remembered = self.targets.get(code)
+        if remembered is not None:
+            return remembered
+        async with self.db.read() as conn:
+            found = await hooks_db.target(conn, code)
+        if found is not None and found.nonce is not None and not found.deleted:
+            self.targets.remember(code, found)
         return found
 
     async def accept(self, target: Target, kind: Kind, body: Any, size: int) -> Acceptance:
