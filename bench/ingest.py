@@ -2,7 +2,8 @@
 
 For each batch size (1, 100 and 1,000 signatures per request) it builds a fresh SQLite file
 migrated by Rally, one petition with a webhook secret, and Rally's real web server on 127.0.0.1
-(start-up objects then frozen out of the garbage collector, as the bot's own process does).
+(run as a benchmark, the process has frozen its start-up objects out of the garbage collector
+first, as the bot's own process does: `bench/__main__.py`).
 Then, in the same run on the same machine:
 
 - **rally**: the requests (generic format, `X-Rally-Signature` HMAC, bodies signed beforehand as
@@ -116,7 +117,6 @@ async def _serving(path: Path, config: SignerConfig) -> AsyncIterator[Endpoint]:
         context = WebContext(db, services, Metrics(), lambda: True, max_bytes=8 * 1024 * 1024)
         server = WebServer(context)
         await server.start()
-        freeze_startup_objects()  # as `python -m bot` does once started (`bot/client.py`)
         yield Endpoint(services, petition.id, secret, f"{server.url}/hooks/generic/{petition.code}")
     finally:
         if server is not None:
@@ -388,4 +388,5 @@ def main(scale: float = 1.0) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
+    freeze_startup_objects()
     main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
