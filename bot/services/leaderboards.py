@@ -8,6 +8,7 @@ buckets in one transaction, so "today" always starts at midnight where the serve
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,7 +135,8 @@ class LeaderboardService:
             zone = await boards_db.server_zone(conn, guild_id)
         if settings.zone == zone:
             return settings
-        offsets = zone_offsets(zone)
+        # ~50 ms of CPU for a zone not seen since start-up: in a thread, not on the event loop
+        offsets = await asyncio.to_thread(zone_offsets, zone)
         async with self.db.transaction() as conn:
             await boards_db.set_zone(
                 conn, guild_id, zone, offsets, current_buckets(self.clock(), zone)

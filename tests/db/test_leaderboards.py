@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.text import Text
@@ -23,6 +25,7 @@ from bot.domain.leaderboards import Period, PetitionOrder
 from bot.domain.petitions import Petition, parse_draft
 from bot.i18n import localizer
 from bot.services import Services
+from bot.services import leaderboards as leaderboard_service
 from bot.services.drives import DriveForm
 from bot.services.leaderboards import RecruiterQuery
 from bot.ui.leaderboards import chart_figure, entries, title
@@ -135,6 +138,24 @@ async def test_a_new_time_zone_recounts_the_days(
     assert await board_of(services, period=Period.ALL) == [(1, 10, 2)]
     await recruit(services, petition, code, range(200, 201))
     assert await board_of(services, period=Period.TODAY) == [(1, 10, 1)]
+
+
+async def test_a_zones_offsets_are_worked_out_off_the_event_loop(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~50 ms of CPU a zone: on the loop, every member's click would wait for it."""
+    threads: list[threading.Thread] = []
+    work_out = leaderboard_service.zone_offsets
+
+    def recorded(zone: str) -> tuple[tuple[datetime, int], ...]:
+        threads.append(threading.current_thread())
+        return work_out(zone)
+
+    monkeypatch.setattr(leaderboard_service, "zone_offsets", recorded)
+    await services.guilds.update(organizer(), timezone="Asia/Kathmandu")
+    settings = await services.leaderboards.sync_zone(GUILD)
+    assert settings.zone == "Asia/Kathmandu"
+    assert threads and threading.main_thread() not in threads
 
 
 async def test_only_members_who_chose_it_are_named_in_text_and_image(
