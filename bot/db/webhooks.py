@@ -157,12 +157,17 @@ async def store(
 
 
 async def petitions_due(conn: Connection, now: datetime, limit: int = 50) -> list[int]:
-    """Petitions with events due for processing, the longest-waiting first."""
+    """Petitions with events due for processing, the longest-waiting first.
+
+    Asked petition by petition: each finds its first due event in the pending index and stops.
+    Grouping the pending events instead read every one of them for every batch counted — a
+    backlog of 300,000 events (a sender replaying after an outage) took ~170 ms a batch."""
     rows = await conn.fetchall(
-        "SELECT petition_id FROM webhook_events WHERE status = 'pending' "
-        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
-        "GROUP BY petition_id ORDER BY MIN(id) LIMIT ?",
-        (to_text(now), limit),
+        "SELECT id FROM (SELECT p.id, (SELECT MIN(e.id) FROM webhook_events e "
+        "WHERE e.status = 'pending' AND e.petition_id = p.id "
+        "AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= :now)) AS first "
+        "FROM petitions p) WHERE first IS NOT NULL ORDER BY first LIMIT :limit",
+        {"now": to_text(now), "limit": limit},
     )
     return [int(r[0]) for r in rows]
 

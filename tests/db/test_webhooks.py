@@ -4,12 +4,14 @@ signature (goal, milestones, drives), retried after a failure, nothing personal 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.db import Database
+from bot.db import webhooks as hooks_db
 from bot.domain.errors import NotAnOrganizer
 from bot.domain.signer_errors import HashKeyMissing
 from bot.domain.webhooks import Kind, body_signature
@@ -218,6 +220,44 @@ async def test_a_failing_batch_is_retried_with_backoff_then_kept_as_failed(
         )
     assert status == "failed"
     assert await services.webhooks.backlog() == 0
+
+
+async def test_petitions_with_due_events_come_longest_waiting_first(
+    db: Database, clock: FakeClock, keys: Keys
+) -> None:
+    services = build(db, clock, keys)
+    codes = {}
+    for name in ("early", "middle", "late", "idle"):
+        petition = await services.petitions.create(organizer(), DRAFT)
+        info = await services.webhooks.endpoint(organizer(), petition.code)
+        codes[name] = (petition.code, info.secret, petition.id)
+    for name, rows in (("early", [1, 2]), ("middle", [3]), ("late", [4, 5])):
+        code, secret, _ = codes[name]
+        await post(services, "generic", code, secret, [generic_row(n) for n in rows])
+    ids = {name: value[2] for name, value in codes.items()}
+    async with db.transaction() as conn:  # the earliest petition's first event waits for a retry
+        await conn.execute(
+            "UPDATE webhook_events SET next_attempt_at = '2999-01-01T00:00:00+00:00' "
+            "WHERE id = (SELECT MIN(id) FROM webhook_events)"
+        )
+    async with db.read() as conn:
+        due = await hooks_db.petitions_due(conn, clock())
+        first_two = await hooks_db.petitions_due(conn, clock(), limit=2)
+        later = await hooks_db.petitions_due(conn, datetime(3000, 1, 1, tzinfo=UTC))
+    # "early"'s second event is due and older than every other petition's: "early" still comes
+    # first. "idle" has nothing pending.
+    assert due == [ids["early"], ids["middle"], ids["late"]]
+    assert first_two == [ids["early"], ids["middle"]]
+    assert later == due
+    async with db.transaction() as conn:  # now every pending event of "early" waits
+        await conn.execute(
+            "UPDATE webhook_events SET next_attempt_at = '2999-01-01T00:00:00+00:00' "
+            "WHERE petition_id = ?",
+            (ids["early"],),
+        )
+    async with db.read() as conn:
+        assert await hooks_db.petitions_due(conn, clock()) == [ids["middle"], ids["late"]]
+        assert await hooks_db.petitions_due(conn, datetime(3000, 1, 1, tzinfo=UTC)) == due
 
 
 async def test_secrets_are_per_petition_rotate_and_need_an_organizer(
