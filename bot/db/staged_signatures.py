@@ -139,15 +139,17 @@ async def count_staged(
     # 3. new people: ids above every existing record, in staging order. The id is computed, not
     #    written back to the staged row (rewriting every wide staged row cost more than the
     #    insert): step 5 computes the same number over the same rows.
-    #    A group larger than the signers table goes in with the signers' indexes dropped and
-    #    created again after (see `bulk_insert`).
+    #    More new people than the signers table holds go in with the signers' indexes dropped
+    #    and created again after (see `bulk_insert`). Counted as the unmatched rows (an import's
+    #    `(import_id, signer_id)` index answers it): a few of them may be duplicates still.
     sizes = await conn.fetchone(
-        f"SELECT (SELECT COALESCE(MAX(id), 0) FROM signers), COUNT(*) FROM {t} WHERE {mine}",
+        f"SELECT (SELECT COALESCE(MAX(id), 0) FROM signers), COUNT(*) FROM {t} "
+        f"WHERE {mine} AND signer_id IS NULL",
         params,
     )
     assert sizes is not None
-    base, group_rows = int(sizes[0]), int(sizes[1])
-    async with indexes_rebuilt(conn, "signers", rebuild=worth_rebuilding(group_rows, base)):
+    base, unmatched = int(sizes[0]), int(sizes[1])
+    async with indexes_rebuilt(conn, "signers", rebuild=worth_rebuilding(unmatched, base)):
         await conn.execute(
             "INSERT INTO signers (id, source, sealed_name, sealed_postal_code, sealed_email, "
             "sealed_phone, email_hash, name_postal_hash, created_at) "
